@@ -1,0 +1,32 @@
+"""base's hook implementations."""
+from __future__ import annotations
+
+from core.hookspecs import hookimpl
+
+from . import services
+from .models import Company, Settings
+
+
+@hookimpl
+def addon_data(session, registry):
+    session.add(Company(name="My Company", short_name=""))
+    session.add(Settings(quantity_decimals=2, price_decimals=2, amount_decimals=2, base_currency="CNY"))
+
+
+@hookimpl
+def demo_data(session, registry):
+    company = services.get_company(session)
+    company.name = "杭州掌柜示范贸易有限公司"
+    company.short_name = "掌柜示范"
+    company.address = "浙江省杭州市西湖区文三路 90 号"
+    company.phone = "0571-8888 6666"
+    company.email = "office@zhanggui-demo.cn"
+    company.tax_number = "91330106MA2B3C4D5E"
+    company.bank_name = "中国工商银行杭州文三路支行"
+    company.bank_account = "1202 0212 0990 0123 456"
+    return [f"demo company: {company.name}"]
+
+
+@hookimpl
+def menu_items(request):
+    return [{"id": "home", "title": "Home", "route": "base.home", "order": 0}]

@@ -1,0 +1,62 @@
+"""Every kernel extension point. docs/hooks.md documents each one; tests check that.
+
+Addons implement these with ``@hookimpl`` in their ``hooks`` module. Hooks an addon
+offers to other addons are declared in that addon's own ``hookspecs`` module and
+carry the addon's name (``sale_order_approved``).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pyramid.request import Request
+    from sqlalchemy.orm import Session
+
+    from .registry import AddonRegistry
+
+PROJECT = "zhanggui"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def addon_data(session: Session, registry: AddonRegistry) -> None:
+    """Load the initial data this addon needs, once, when it is installed.
+
+    Called only on the addon being installed (never on other addons), inside the
+    install transaction, after its migrations ran: if it raises, the install is
+    rolled back as a whole. Use it for rows every database needs (the company row,
+    default settings, sequences), not for demo data.
+    """
+
+
+@hookspec
+def demo_data(session: Session, registry: AddonRegistry) -> list[str] | None:
+    """Fill this addon's tables with believable demo data (``zhanggui init --demo``).
+
+    Called on each installed addon in dependency order, so an addon can use the demo
+    records of the addons it depends on. Return lines to print to the user (for
+    example the demo login), or ``None``.
+    """
+
+
+@hookspec
+def addon_installed(session: Session, registry: AddonRegistry, name: str) -> None:
+    """React to another addon being installed in this database (glue work).
+
+    Called on every installed addon except the new one, after the new addon's
+    migrations and :func:`addon_data` ran, in the same transaction.
+    """
+
+
+@hookspec
+def menu_items(request: Request) -> list[dict[str, Any]] | None:
+    """Entries for the main menu.
+
+    Return a list of dicts with ``id``, ``title``, ``route`` (a route name) and
+    optionally ``parent`` (another entry's id), ``order`` (int, default 100) and
+    ``icon``. Only installed addons are asked, so a menu never links to a page
+    that would answer 404.
+    """

@@ -1,0 +1,125 @@
+"""The addon manifest: data read from ``manifest.toml`` without importing the addon."""
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+MANIFEST_FILE = "manifest.toml"
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+KNOWN_KEYS = {
+    "name", "version", "summary", "category", "author", "license", "depends",
+    "kernel", "auto_install", "requires", "website",
+}
+
+
+class ManifestError(ValueError):
+    """A manifest that cannot be read or is invalid; the message names the file."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Dependency:
+    """One entry of ``depends``: an addon name and the versions accepted."""
+
+    name: str
+    specifier: SpecifierSet
+
+    def __str__(self) -> str:
+        return f"{self.name}{self.specifier}"
+
+    @classmethod
+    def parse(cls, text: str) -> Dependency:
+        try:
+            req = Requirement(text)
+        except InvalidRequirement as exc:
+            raise ManifestError(f"invalid dependency {text!r}: {exc}") from None
+        if req.extras or req.marker or req.url:
+            raise ManifestError(f"invalid dependency {text!r}: only 'name <version range>' is allowed")
+        name = req.name.lower()
+        if not NAME_RE.match(name):
+            raise ManifestError(f"invalid dependency {text!r}: bad addon name")
+        return cls(name, req.specifier)
+
+
+@dataclasses.dataclass(frozen=True)
+class Manifest:
+    """What an addon says about itself. Read before any of its code is imported."""
+
+    name: str
+    version: Version
+    summary: str = ""
+    category: str = "Uncategorized"
+    author: str = ""
+    license: str = ""
+    website: str = ""
+    depends: tuple[Dependency, ...] = ()
+    kernel: SpecifierSet = dataclasses.field(default_factory=SpecifierSet)
+    auto_install: bool = False
+    requires: tuple[Requirement, ...] = ()
+
+    @property
+    def depends_names(self) -> tuple[str, ...]:
+        return tuple(d.name for d in self.depends)
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "<manifest>") -> Manifest:
+        def fail(msg: str) -> ManifestError:
+            return ManifestError(f"{source}: {msg}")
+
+        unknown = set(data) - KNOWN_KEYS
+        if unknown:
+            raise fail(f"unknown key(s): {', '.join(sorted(unknown))}")
+        name = data.get("name")
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            raise fail("'name' must be a lowercase identifier of 2 to 40 characters")
+        try:
+            version = Version(str(data.get("version", "")))
+        except InvalidVersion:
+            raise fail(f"'version' {data.get('version')!r} is not a valid version") from None
+        depends_raw = data.get("depends", [])
+        if not isinstance(depends_raw, list) or not all(isinstance(d, str) for d in depends_raw):
+            raise fail("'depends' must be a list of strings such as \"base >=1.0,<2\"")
+        try:
+            depends = tuple(Dependency.parse(d) for d in depends_raw)
+            kernel = SpecifierSet(str(data.get("kernel", "")))
+        except (ManifestError, InvalidSpecifier) as exc:
+            raise fail(str(exc)) from None
+        if name in {d.name for d in depends}:
+            raise fail("an addon cannot depend on itself")
+        requires_raw = data.get("requires", [])
+        if not isinstance(requires_raw, list):
+            raise fail("'requires' must be a list of Python requirements")
+        try:
+            requires = tuple(Requirement(r) for r in requires_raw)
+        except InvalidRequirement as exc:
+            raise fail(f"invalid requirement: {exc}") from None
+        auto_install = data.get("auto_install", False)
+        if not isinstance(auto_install, bool):
+            raise fail("'auto_install' must be true or false")
+        texts = {}
+        for key in ("summary", "category", "author", "license", "website"):
+            value = data.get(key, "")
+            if not isinstance(value, str):
+                raise fail(f"'{key}' must be a string")
+            texts[key] = value
+        return cls(
+            name=name, version=version, depends=depends, kernel=kernel,
+            auto_install=auto_install, requires=requires,
+            summary=texts["summary"], category=texts["category"] or "Uncategorized",
+            author=texts["author"], license=texts["license"], website=texts["website"],
+        )
+
+    @classmethod
+    def from_file(cls, path: Path) -> Manifest:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ManifestError(f"{path}: no manifest file") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ManifestError(f"{path}: not valid TOML: {exc}") from None
+        return cls.from_dict(data, source=str(path))

@@ -1,0 +1,176 @@
+"""Per-database registries: which addons are installed there and their hook implementations.
+
+A registry is built from the rows of ``zg_addon`` in one database. Only installed
+addons' plugins are registered, so an uninstalled addon's hooks are never called.
+Every life-cycle change bumps ``zg_meta.registry_serial``; each process compares it
+with the serial its registry was built from (one primary-key read) and rebuilds when
+it moved, so an install takes effect in every worker without a restart.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import threading
+from collections.abc import Iterable
+from types import ModuleType
+
+import pluggy
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import hookspecs
+from .addons import Addon, AddonError, Catalog, resolve
+from .db import Database
+from .models import InstalledAddon, Meta
+
+SERIAL_KEY = "registry_serial"
+
+
+def _optional_module(name: str) -> ModuleType | None:
+    try:
+        spec = importlib.util.find_spec(name)
+    except ModuleNotFoundError:
+        return None
+    return importlib.import_module(name) if spec is not None else None
+
+
+_pm_cache: dict[tuple[str, ...], pluggy.PluginManager] = {}
+_pm_lock = threading.Lock()
+
+
+def plugin_manager(addons: Iterable[Addon]) -> pluggy.PluginManager:
+    """A PluginManager with the kernel hookspecs and the plugins of exactly ``addons``.
+
+    Shared by every database with the same addon set. ``check_pending`` makes a
+    misspelt hook implementation fail here, loudly, instead of never being called.
+    """
+    addons = list(addons)
+    key = tuple(a.module for a in addons)
+    with _pm_lock:
+        pm = _pm_cache.get(key)
+        if pm is not None:
+            return pm
+        pm = pluggy.PluginManager(hookspecs.PROJECT)
+        pm.add_hookspecs(hookspecs)
+        plugins = []
+        for addon in addons:
+            specs = _optional_module(f"{addon.module}.hookspecs")
+            if specs is not None:
+                pm.add_hookspecs(specs)
+            plugins.append((addon.name, _optional_module(f"{addon.module}.hooks")))
+        for name, plugin in plugins:
+            if plugin is not None:
+                pm.register(plugin, name=name)
+        try:
+            pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise AddonError(f"hook implementation without a hookspec: {exc}") from None
+        _pm_cache[key] = pm
+        return pm
+
+
+class AddonRegistry:
+    """What one database has installed, and the hooks of those addons only."""
+
+    def __init__(self, catalog: Catalog, installed: dict[str, str], serial: int,
+                 database: Database | None = None):
+        self.catalog = catalog
+        self.database = database
+        self.serial = serial
+        self.installed_versions = dict(installed)
+        available = {n: v for n, v in installed.items() if n in catalog}
+        # Dependency order; an addon whose code left the host is skipped, not fatal.
+        self.addons: list[Addon] = resolve(catalog, [], available) if available else []
+        self.names = frozenset(a.name for a in self.addons)
+        self.pm = plugin_manager(self.addons)
+
+    @property
+    def hook(self):
+        return self.pm.hook
+
+    def is_installed(self, name: str) -> bool:
+        return name in self.names
+
+    def call_for(self, name: str, hook_name: str, **kwargs):
+        """Call ``hook_name`` on the plugin of addon ``name`` only."""
+        plugin = self.pm.get_plugin(name)
+        if plugin is None:
+            return []
+        others = [p for p in self.pm.get_plugins() if p is not plugin]
+        return self.pm.subset_hook_caller(hook_name, remove_plugins=others)(**kwargs)
+
+    def __repr__(self) -> str:
+        return f"<AddonRegistry {sorted(self.names)} serial={self.serial}>"
+
+
+def read_state(connection: Connection) -> tuple[dict[str, str], int]:
+    """Installed addons (name → version) and the registry serial; empty before init."""
+    if not sa.inspect(connection).has_table(Meta.__tablename__):
+        return {}, -1
+    serial = connection.execute(
+        sa.select(Meta.value).where(Meta.key == SERIAL_KEY)
+    ).scalar_one_or_none() or 0
+    rows = connection.execute(
+        sa.select(InstalledAddon.name, InstalledAddon.version).where(
+            InstalledAddon.state == InstalledAddon.INSTALLED
+        )
+    ).all()
+    return {name: version for name, version in rows}, serial
+
+
+def read_serial(connection: Connection) -> int:
+    try:
+        value = connection.execute(
+            sa.select(Meta.value).where(Meta.key == SERIAL_KEY)
+        ).scalar_one_or_none()
+    except sa.exc.DatabaseError:
+        connection.rollback()
+        return -1
+    return value or 0
+
+
+def bump_serial(connection: Connection) -> None:
+    """Tell every process that this database's addons changed (same transaction)."""
+    updated = connection.execute(
+        sa.update(Meta).where(Meta.key == SERIAL_KEY).values(value=Meta.value + 1)
+    ).rowcount
+    if not updated:
+        connection.execute(sa.insert(Meta).values(key=SERIAL_KEY, value=1))
+
+
+class Registries:
+    """The registries of every database this process serves, kept fresh by the serial."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self._by_db: dict[str, AddonRegistry] = {}
+        self._lock = threading.Lock()
+        self.builds = 0
+
+    def build(self, database: Database, connection: Connection | None = None) -> AddonRegistry:
+        if connection is None:
+            with database.engine.connect() as conn:
+                return self.build(database, conn)
+        installed, serial = read_state(connection)
+        registry = AddonRegistry(self.catalog, installed, serial, database)
+        with self._lock:
+            self._by_db[database.url] = registry
+            self.builds += 1
+        return registry
+
+    def get(self, database: Database, connection: Connection | None = None) -> AddonRegistry:
+        """The current registry of ``database``, rebuilt if another process changed it."""
+        current = self._by_db.get(database.url)
+        if connection is None:
+            with database.engine.connect() as conn:
+                return self.get(database, conn)
+        if current is not None and read_serial(connection) == current.serial:
+            return current
+        return self.build(database, connection)
+
+    def invalidate(self, database: Database | None = None) -> None:
+        with self._lock:
+            if database is None:
+                self._by_db.clear()
+            else:
+                self._by_db.pop(database.url, None)

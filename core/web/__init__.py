@@ -1,0 +1,49 @@
+"""The WSGI application: one process serving one or more databases, each with its addons.
+
+The app is assembled in one ordered function; each include says why it is there.
+"""
+from __future__ import annotations
+
+from pyramid.config import Configurator
+
+from ..addons import Catalog
+from ..registry import Registries
+from .databases import Databases
+
+
+def make_config(settings: dict, catalog: Catalog | None = None) -> Configurator:
+    """A Configurator with the kernel and every available addon included.
+
+    Every addon on the host is included (routes, views, jobs are configuration);
+    whether its code runs for a request is decided per database by the addon guard.
+    """
+    catalog = catalog if catalog is not None else Catalog.from_entry_points()
+    config = Configurator(settings=settings)
+    config.registry.zg_catalog = catalog
+    config.registry.zg_registries = Registries(catalog)
+    config.registry.zg_databases = Databases.from_settings(settings)
+    # One transaction per request, committed or aborted by pyramid_tm.
+    config.include("pyramid_tm")
+    # Chameleon page templates (.pt) for every addon and the theme.
+    config.include("pyramid_chameleon")
+    # request.database / request.dbsession / request.addons / request.hook.
+    config.include(".request")
+    # An addon's views answer 404 in a database where it is not installed.
+    config.include(".guard")
+    # The add_job directive: scheduled jobs declared by addons.
+    config.include("core.jobs.directive")
+    # The active theme's layout and static files.
+    config.include(".theme")
+    for name in catalog:
+        config.include(catalog[name].module)
+    return config
+
+
+def make_app(settings: dict, catalog: Catalog | None = None):
+    config = make_config(settings, catalog)
+    return config.make_wsgi_app()
+
+
+def main(global_config, **settings):
+    """PasteDeploy entry point (``use = egg:zhanggui``)."""
+    return make_app(settings)
