@@ -49,10 +49,12 @@ class Plan:
 
     def describe(self) -> list[str]:
         """Human-readable lines, used by the CLI."""
-        verb = {"install": "install", "upgrade": "upgrade", "uninstall": "uninstall",
-                "purge": "purge"}[self.action]
-        lines = [f"{'Would ' + verb if self.dry_run else verb.capitalize() + 'ed'}: "
-                 + (", ".join(self._addon_text(a) for a in self.addons) or "nothing")]
+        would = {"install": "Would install", "upgrade": "Would upgrade",
+                 "uninstall": "Would uninstall", "purge": "Would purge"}
+        done = {"install": "Installed", "upgrade": "Upgraded", "uninstall": "Uninstalled",
+                "purge": "Purged"}
+        head = (would if self.dry_run else done)[self.action]
+        lines = [f"{head}: " + (", ".join(self._addon_text(a) for a in self.addons) or "nothing")]
         lines += [f"  migration {m}" for m in self.migrations]
         lines += [f"  create table {t}" for t in self.tables_created]
         lines += [f"  drop table {t}" for t in self.tables_dropped]
