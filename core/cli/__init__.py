@@ -85,10 +85,12 @@ def cli(ctx, ini, db_url):
 
 
 def main() -> None:
-    from . import addons_cmd, bench_cmd, init_cmd, jobs_cmd  # noqa: F401  (register commands)
-
     try:
         cli(standalone_mode=True)
     except (AddonError, ManifestError) as exc:
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(2)
+
+
+# The subcommands register themselves on ``cli`` when imported.
+from . import addons_cmd, bench_cmd, init_cmd, jobs_cmd  # noqa: E402,F401
