@@ -61,8 +61,17 @@ def _module_path(module: str) -> Path:
         spec = importlib.util.find_spec(module)
     except (ImportError, ValueError) as exc:
         raise AddonError(f"addon module {module!r} cannot be found: {exc}") from None
-    if spec is None or not spec.submodule_search_locations:
-        raise AddonError(f"addon module {module!r} is not a package")
+    except Exception as exc:  # noqa: BLE001
+        # find_spec imports the parent packages of a dotted name; a parent that fails
+        # to import must cost only this addon, not the whole ``zhanggui addons list``.
+        raise AddonError(
+            f"addon module {module!r} cannot be found: importing its parent package failed: "
+            f"{type(exc).__name__}: {exc}"
+        ) from None
+    if spec is None:
+        raise AddonError(f"addon module {module!r} cannot be found")
+    if not spec.submodule_search_locations:
+        raise AddonError(f"addon module {module!r} is not a package (a folder with manifest.toml)")
     return Path(list(spec.submodule_search_locations)[0])
 
 
@@ -101,7 +110,7 @@ class Catalog(Mapping[str, Addon]):
         for ep in sorted(importlib.metadata.entry_points(group=group), key=lambda e: e.name):
             dist = ep.dist.name if ep.dist is not None else None
             try:
-                addons.append(load_addon(ep.value.split(":")[0], dist, name=ep.name))
+                addons.append(load_addon(ep.module, dist, name=ep.name))
             except (AddonError, ManifestError) as exc:
                 errors.append(f"{ep.name} ({dist or '?'}): {exc}")
         return cls(addons, errors)
@@ -162,8 +171,11 @@ def resolve(
         if state.get(name) == "done":
             return
         if state.get(name) == "visiting":
-            cycle = path[path.index(name):] + (name,)
-            raise ResolutionError("dependency cycle: " + " -> ".join(cycle))
+            start = path.index(name)
+            cycle = " -> ".join(path[start:] + (name,))
+            # Say how the cycle was reached: the addon asked for may not be in it.
+            via = f" (reached from {' -> '.join(path[:start])})" if start else ""
+            raise ResolutionError(f"dependency cycle: {cycle}{via}")
         addon = catalog.get(name)
         if addon is None:
             where = " -> ".join(path + (name,))

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import getpass
+import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -21,9 +23,12 @@ from . import migrate
 from .addons import Addon, AddonError, Catalog, dependents, resolve
 from .db import Database, utcnow
 from .models import AddonLog, InstalledAddon
-from .registry import AddonRegistry, Registries, bump_serial, read_state
+from .registry import AddonRegistry, Registries, bump_serial, plugin_manager, read_state
 
 ALWAYS_INSTALLED = "base"
+DEMO_KEY = "demo_loaded"  # zg_meta row set once demo data is in
+
+logger = logging.getLogger(__name__)
 
 
 class LifecycleError(AddonError):
@@ -46,6 +51,11 @@ class Plan:
     @property
     def names(self) -> list[str]:
         return [name for name, _old, _new in self.addons]
+
+    @property
+    def changed(self) -> bool:
+        """Whether the operation changes anything (a no-op bumps no serial)."""
+        return bool(self.addons or self.migrations or self.tables_created or self.tables_dropped)
 
     def describe(self) -> list[str]:
         """Human-readable lines, used by the CLI."""
@@ -73,8 +83,15 @@ def _tables(connection: Connection) -> set[str]:
     return set(sa.inspect(connection).get_table_names())
 
 
-def _addon_tables(connection: Connection, name: str) -> list[str]:
-    return sorted(t for t in _tables(connection) if t.startswith(f"{name}_"))
+def _addon_tables(connection: Connection, name: str, known: Iterable[str] = ()) -> list[str]:
+    """The tables ``name`` owns: prefixed ``<name>_`` and not by a longer addon name.
+
+    Without the second rule, purging ``sale`` would count (and complain about) the
+    tables of a ``sale_stock`` addon.
+    """
+    longer = [k for k in known if k != name and k.startswith(f"{name}_")]
+    return sorted(t for t in _tables(connection) if t.startswith(f"{name}_")
+                  and not any(t.startswith(f"{k}_") for k in longer))
 
 
 class Lifecycle:
@@ -116,49 +133,86 @@ class Lifecycle:
             conn.execute(table.insert().values(name=name, version=version, state=state,
                                                installed_at=now, updated_at=now))
 
+    def _install_one(self, conn: Connection, session: Session, addon: Addon,
+                     rows: dict[str, tuple[str, str]], active: dict[str, str], plan: Plan) -> None:
+        """Migrate, record, load initial data (first install only) and announce one addon."""
+        plan.migrations += self._migrate(conn, addon)
+        first_time = addon.name not in rows
+        self._record(conn, addon.name, str(addon.version), InstalledAddon.INSTALLED)
+        active[addon.name] = str(addon.version)
+        registry = AddonRegistry(self.catalog, active, -1, self.database)
+        if first_time:  # a reinstall finds its kept data; loading it again would duplicate it
+            self._load_data(session, registry, addon)
+        self._announce(session, registry, addon)
+        plan.addons.append((addon.name, rows.get(addon.name, (None,))[0], str(addon.version)))
+
     # -- running an operation ---------------------------------------------------------------
 
-    def _run(self, action: str, names: Iterable[str], work, dry_run: bool) -> Plan:
-        """Run ``work(conn, plan)`` in one transaction; log the outcome in another."""
+    def _run(self, action: str, names: list[str], prepare: Callable[[Connection], Any],
+             work: Callable[[Connection, Plan, Any], None], dry_run: bool) -> Plan:
+        """Run ``prepare`` (reads and checks only) then ``work`` in one transaction.
+
+        Everything that can refuse the request (resolution, dependents, importing the
+        addons' hooks) happens in ``prepare``, before the first write. The outcome is
+        logged in ``zg_addon_log`` in a separate transaction, so a failure is logged
+        even though its own transaction rolled back.
+        """
         plan = Plan(action=action, dry_run=dry_run)
         started = time.perf_counter()
         try:
             with self.database.engine.connect() as conn:
                 trans = conn.begin()
                 try:
+                    self._check_heads(conn)
+                    prepared = prepare(conn)
                     before = _tables(conn)
                     plan.migrations += self._migrate_core(conn)
-                    work(conn, plan)
+                    work(conn, plan, prepared)
                     after = _tables(conn)
                     plan.tables_created = sorted(after - before - {migrate.VERSION_TABLE})
-                    plan.tables_dropped = sorted(before - after)
+                    plan.tables_dropped = sorted(before - after - {migrate.VERSION_TABLE})
                     if dry_run:
                         trans.rollback()
                     else:
-                        bump_serial(conn)
+                        if plan.changed:  # a no-op must not make every worker rebuild
+                            bump_serial(conn)
                         trans.commit()
                 except BaseException:
                     trans.rollback()
                     raise
         except Exception as exc:
-            self._log(action, list(names) or plan.names, "failed", f"{type(exc).__name__}: {exc}", started)
+            self._log(action, names or plan.names, "failed",
+                      ("dry run: " if dry_run else "") + f"{type(exc).__name__}: {exc}", started)
             raise
         if not dry_run:
-            self._log(action, plan.names, "ok", "\n".join(plan.describe()), started)
-            self.registries.invalidate(self.database)
+            self._log(action, plan.names or names, "ok", "\n".join(plan.describe()), started)
+            if plan.changed:
+                self.registries.invalidate(self.database)
         return plan
+
+    def _check_heads(self, conn: Connection) -> None:
+        unknown = migrate.unknown_heads(conn, self.catalog)
+        if unknown:
+            gone = sorted(n for n in self._rows(conn) if n not in self.catalog)
+            raise LifecycleError(
+                f"this database is at migration(s) {', '.join(unknown)} of addon(s) whose code is "
+                f"not on this host ({', '.join(gone) or 'unknown'}): install their code again "
+                "before changing addons here")
 
     def _log(self, action: str, names: list[str], result: str, message: str, started: float) -> None:
         duration = int((time.perf_counter() - started) * 1000)
         try:
             with self.database.engine.begin() as conn:
                 if not sa.inspect(conn).has_table(AddonLog.__tablename__):
-                    return  # the kernel tables were never created (failed first init)
+                    # The kernel tables were never created (a failed first install): the
+                    # process log is the only trace left.
+                    logger.info("%s %s %s: %s", action, " ".join(names), result, message)
+                    return
                 conn.execute(sa.insert(AddonLog).values(
                     at=utcnow(), actor=self.actor, action=action, addons=" ".join(names)[:1000],
                     result=result, message=message[:20000], duration_ms=duration))
         except sa.exc.SQLAlchemyError:
-            pass  # never hide the original error behind a logging failure
+            logger.exception("could not write the addon log")  # never hide the original error
 
     def _rows(self, conn: Connection) -> dict[str, tuple[str, str]]:
         table = InstalledAddon.__table__
@@ -171,90 +225,134 @@ class Lifecycle:
     def install(self, names: Iterable[str], dry_run: bool = False) -> Plan:
         """Install ``names`` with their dependencies (and glue addons that now apply)."""
         names = list(names)
-        unknown = [n for n in names if n not in self.catalog]
-        if unknown:
-            raise LifecycleError(f"unknown addon(s): {', '.join(unknown)}; see 'zhanggui addons list'")
 
-        def work(conn: Connection, plan: Plan) -> None:
+        def prepare(conn: Connection):
+            unknown = [n for n in names if n not in self.catalog]
+            if unknown:
+                raise LifecycleError(f"unknown addon(s): {', '.join(unknown)}; see 'zhanggui addons list'")
             rows = self._rows(conn)
             installed = {n: v for n, (v, s) in rows.items() if s == InstalledAddon.INSTALLED}
             wanted = ([ALWAYS_INSTALLED] if ALWAYS_INSTALLED in self.catalog else []) + names
             order = resolve(self.catalog, wanted, installed)
+            plugin_manager(order)  # imports every hooks module and checks it against the specs
+            return rows, installed, order
+
+        def work(conn: Connection, plan: Plan, prepared) -> None:
+            rows, installed, order = prepared
             active = dict(installed)
             session = Session(bind=conn)
-            for addon in order:
-                if addon.name in installed:
-                    continue
-                plan.migrations += self._migrate(conn, addon)
-                first_time = addon.name not in rows
-                self._record(conn, addon.name, str(addon.version), InstalledAddon.INSTALLED)
-                active[addon.name] = str(addon.version)
-                registry = AddonRegistry(self.catalog, active, -1, self.database)
-                if first_time:
-                    self._load_data(session, registry, addon)
-                self._announce(session, registry, addon)
-                old = rows.get(addon.name, (None,))[0]
-                plan.addons.append((addon.name, old, str(addon.version)))
-            session.flush()
-            session.close()
+            try:
+                for addon in order:
+                    if addon.name not in installed:
+                        self._install_one(conn, session, addon, rows, active, plan)
+                session.flush()
+            finally:
+                session.close()
 
-        return self._run("install", names, work, dry_run)
+        return self._run("install", names, prepare, work, dry_run)
 
     def upgrade(self, names: Iterable[str] = (), dry_run: bool = False) -> Plan:
-        """Run new migrations and record new versions for ``names`` (default: all installed)."""
+        """Run new migrations and record new versions for ``names`` (default: all installed).
+
+        The dependencies of ``names`` are upgraded too (first), and an addon whose new
+        version depends on an addon that is not installed gets it installed.
+        """
         names = list(names)
 
-        def work(conn: Connection, plan: Plan) -> None:
-            installed, _serial = read_state(conn)
+        def prepare(conn: Connection):
+            rows = self._rows(conn)
+            installed = {n: v for n, (v, s) in rows.items() if s == InstalledAddon.INSTALLED}
             missing = [n for n in names if n not in installed]
             if missing:
                 raise LifecycleError(f"not installed: {', '.join(missing)}")
-            order = resolve(self.catalog, [], installed)
-            chosen = set(names) if names else set(installed)
-            for addon in order:
-                if addon.name not in chosen:
-                    continue
-                ran = self._migrate(conn, addon)
-                old = installed.get(addon.name)
-                if ran or old != str(addon.version):
-                    plan.migrations += ran
-                    self._record(conn, addon.name, str(addon.version), InstalledAddon.INSTALLED)
-                    plan.addons.append((addon.name, old, str(addon.version)))
+            full = resolve(self.catalog, [], installed)
+            # What the chosen addons' current code needs, dependencies included.
+            chosen = set(names or (n for n in installed if n in self.catalog))
+            todo = list(chosen)
+            while todo:
+                addon = self.catalog.get(todo.pop())
+                for dep in addon.manifest.depends_names if addon else ():
+                    if dep not in chosen:
+                        chosen.add(dep)
+                        todo.append(dep)
+            order = [a for a in full if a.name in chosen]
+            # The addons installed afterwards: their hooks must load and match the specs.
+            plugin_manager([a for a in full if a.name in installed or a.name in chosen])
+            return rows, installed, order
 
-        return self._run("upgrade", names, work, dry_run)
+        def work(conn: Connection, plan: Plan, prepared) -> None:
+            rows, installed, order = prepared
+            active = dict(installed)
+            session = Session(bind=conn)
+            try:
+                for addon in order:
+                    if addon.name not in installed:  # a new dependency of a newer version
+                        self._install_one(conn, session, addon, rows, active, plan)
+                        continue
+                    ran = self._migrate(conn, addon)
+                    old = installed[addon.name]
+                    if ran or old != str(addon.version):
+                        plan.migrations += ran
+                        self._record(conn, addon.name, str(addon.version), InstalledAddon.INSTALLED)
+                        active[addon.name] = str(addon.version)
+                        plan.addons.append((addon.name, old, str(addon.version)))
+                session.flush()
+            finally:
+                session.close()
+
+        return self._run("upgrade", names, prepare, work, dry_run)
 
     def uninstall(self, names: Iterable[str], with_dependents: bool = False, purge: bool = False,
                   dry_run: bool = False) -> Plan:
-        """Disable ``names`` (data kept) or, with ``purge``, drop their tables too."""
-        names = list(names)
-        if ALWAYS_INSTALLED in names:
-            raise LifecycleError(f"'{ALWAYS_INSTALLED}' is always installed: every other addon needs it")
+        """Disable ``names`` (data kept) or, with ``purge``, drop their tables too.
 
-        def work(conn: Connection, plan: Plan) -> None:
+        Addons that depend on ``names`` are refused unless ``with_dependents``, then
+        handled first. For a purge this includes uninstalled addons whose data was
+        kept: their tables may point at the tables being dropped.
+        """
+        names = list(names)
+
+        def prepare(conn: Connection):
+            if ALWAYS_INSTALLED in names:
+                raise LifecycleError(
+                    f"'{ALWAYS_INSTALLED}' cannot be uninstalled: every other addon needs it")
             rows = self._rows(conn)
             installed = {n for n, (_v, s) in rows.items() if s == InstalledAddon.INSTALLED}
             unknown = [n for n in names if n not in rows or (not purge and n not in installed)]
             if unknown:
                 raise LifecycleError(f"not installed: {', '.join(unknown)}")
-            deps = dependents(self.catalog, names, installed)
+            deps = dependents(self.catalog, names, set(rows) if purge else installed)
             if deps and not with_dependents:
+                listed = ", ".join(d if d in installed else f"{d} (uninstalled, data kept)" for d in deps)
                 raise LifecycleError(
-                    f"cannot uninstall {', '.join(names)}: installed addons depend on it: "
-                    f"{', '.join(deps)} (use --with-dependents to remove them too)")
+                    f"cannot {'purge' if purge else 'uninstall'} {', '.join(names)}: "
+                    f"{'addons' if purge else 'installed addons'} depend on it: {listed} "
+                    "(use --with-dependents to remove them too)")
             targets = set(names) | set(deps)
             # Dependents first: reverse dependency order of what is installed or kept.
             known = {n: v for n, (v, _s) in rows.items() if n in self.catalog}
             order = [a.name for a in resolve(self.catalog, [], known)] if known else []
             order = [n for n in reversed(order) if n in targets] + sorted(targets - set(order))
+            if purge:
+                lost = [n for n in order if n not in self.catalog and _addon_tables(conn, n, rows)]
+                if lost:
+                    raise LifecycleError(
+                        f"cannot purge {', '.join(lost)}: the code is not on this host, so its "
+                        "migrations cannot drop its tables (uninstalling without --purge works)")
+            return rows, order
+
+        def work(conn: Connection, plan: Plan, prepared) -> None:
+            rows, order = prepared
+            known = set(rows) | set(self.catalog)
             for name in order:
                 version = rows[name][0]
                 if purge:
-                    for table in _addon_tables(conn, name):
+                    for table in _addon_tables(conn, name, known):
                         plan.rows_lost[table] = conn.execute(
                             sa.select(sa.func.count()).select_from(sa.table(table))).scalar_one()
                     if name in self.catalog:
                         plan.migrations += migrate.downgrade_to_base(conn, self.catalog, name)
-                    leftover = _addon_tables(conn, name)
+                    leftover = _addon_tables(conn, name, known)
                     if leftover:
                         raise LifecycleError(
                             f"{name}: its migrations left tables behind: {', '.join(leftover)}")
@@ -264,7 +362,7 @@ class Lifecycle:
                     self._record(conn, name, version, InstalledAddon.UNINSTALLED)
                 plan.addons.append((name, version, None))
 
-        return self._run("purge" if purge else "uninstall", names, work, dry_run)
+        return self._run("purge" if purge else "uninstall", names, prepare, work, dry_run)
 
     def status(self) -> dict[str, tuple[str, str]]:
         """name → (recorded version, state) for every addon this database knows."""
@@ -277,26 +375,29 @@ class Lifecycle:
 
         started = time.perf_counter()
         lines: list[str] = []
+        installed: dict[str, str] = {}
         with self.database.engine.connect() as conn:
             trans = conn.begin()
             try:
-                if conn.execute(sa.select(Meta.value).where(Meta.key == "demo_loaded")).scalar():
+                if conn.execute(sa.select(Meta.value).where(Meta.key == DEMO_KEY)).scalar():
                     trans.rollback()
                     return ["demo data is already loaded"]
                 installed, serial = read_state(conn)
                 registry = AddonRegistry(self.catalog, installed, serial, self.database)
                 session = Session(bind=conn)
-                for addon in registry.addons:
-                    for result in registry.call_for(addon.name, "demo_data", session=session,
-                                                    registry=registry):
-                        lines += result or []
-                    session.flush()
-                session.close()
-                conn.execute(sa.insert(Meta).values(key="demo_loaded", value=1))
+                try:
+                    for addon in registry.addons:
+                        for result in registry.call_for(addon.name, "demo_data", session=session,
+                                                        registry=registry):
+                            lines += result or []
+                        session.flush()
+                finally:
+                    session.close()
+                conn.execute(sa.insert(Meta).values(key=DEMO_KEY, value=1))
                 trans.commit()
             except BaseException as exc:
                 trans.rollback()
-                self._log("demo", [], "failed", f"{type(exc).__name__}: {exc}", started)
+                self._log("demo", sorted(installed), "failed", f"{type(exc).__name__}: {exc}", started)
                 raise
         self._log("demo", sorted(installed), "ok", "\n".join(lines), started)
         return lines

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -11,7 +12,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 MANIFEST_FILE = "manifest.toml"
-NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+NAME_RE = re.compile(r"[a-z][a-z0-9_]{1,39}")  # used with fullmatch: "$" would accept "crm\n"
 KNOWN_KEYS = {
     "name", "version", "summary", "category", "author", "license", "depends",
     "kernel", "auto_install", "requires", "website",
@@ -41,7 +42,7 @@ class Dependency:
         if req.extras or req.marker or req.url:
             raise ManifestError(f"invalid dependency {text!r}: only 'name <version range>' is allowed")
         name = req.name.lower()
-        if not NAME_RE.match(name):
+        if not NAME_RE.fullmatch(name):
             raise ManifestError(f"invalid dependency {text!r}: bad addon name")
         return cls(name, req.specifier)
 
@@ -75,32 +76,39 @@ class Manifest:
         if unknown:
             raise fail(f"unknown key(s): {', '.join(sorted(unknown))}")
         name = data.get("name")
-        if not isinstance(name, str) or not NAME_RE.match(name):
-            raise fail("'name' must be a lowercase identifier of 2 to 40 characters")
+        if not isinstance(name, str) or not NAME_RE.fullmatch(name):
+            raise fail(f"'name' {name!r} must be a lowercase identifier of 2 to 40 characters")
+        version_raw = data.get("version")
+        if version_raw is None:
+            raise fail("'version' is missing")
+        # A TOML number is refused: ``version = 1.10`` would silently read as 1.1.
+        if not isinstance(version_raw, str):
+            raise fail(f"'version' must be a quoted string such as \"1.0.0\", not {version_raw!r}")
         try:
-            version = Version(str(data.get("version", "")))
+            version = Version(version_raw)
         except InvalidVersion:
-            raise fail(f"'version' {data.get('version')!r} is not a valid version") from None
-        depends_raw = data.get("depends", [])
-        if not isinstance(depends_raw, list) or not all(isinstance(d, str) for d in depends_raw):
-            raise fail("'depends' must be a list of strings such as \"base >=1.0,<2\"")
+            raise fail(f"'version' {version_raw!r} is not a valid version") from None
+        depends = cls._depends(data.get("depends", []), name, fail)
+        kernel_raw = data.get("kernel", "")
         try:
-            depends = tuple(Dependency.parse(d) for d in depends_raw)
-            kernel = SpecifierSet(str(data.get("kernel", "")))
-        except (ManifestError, InvalidSpecifier) as exc:
-            raise fail(str(exc)) from None
-        if name in {d.name for d in depends}:
-            raise fail("an addon cannot depend on itself")
+            kernel = SpecifierSet(kernel_raw) if isinstance(kernel_raw, str) else None
+        except InvalidSpecifier:
+            kernel = None
+        if kernel is None:
+            raise fail(f"'kernel' {kernel_raw!r} is not a version range such as \">=1.0,<2\"")
         requires_raw = data.get("requires", [])
-        if not isinstance(requires_raw, list):
-            raise fail("'requires' must be a list of Python requirements")
+        if not isinstance(requires_raw, list) or not all(isinstance(r, str) for r in requires_raw):
+            raise fail("'requires' must be a list of Python requirements such as \"openpyxl>=3\"")
         try:
             requires = tuple(Requirement(r) for r in requires_raw)
         except InvalidRequirement as exc:
-            raise fail(f"invalid requirement: {exc}") from None
+            raise fail(f"'requires': invalid requirement: {exc}") from None
         auto_install = data.get("auto_install", False)
         if not isinstance(auto_install, bool):
             raise fail("'auto_install' must be true or false")
+        # Glue joins when all its dependencies are installed: without any it never would.
+        if auto_install and not depends:
+            raise fail("'auto_install' needs 'depends': glue joins when all its dependencies are installed")
         texts = {}
         for key in ("summary", "category", "author", "license", "website"):
             value = data.get(key, "")
@@ -114,12 +122,34 @@ class Manifest:
             author=texts["author"], license=texts["license"], website=texts["website"],
         )
 
+    @staticmethod
+    def _depends(raw: object, name: str, fail: Callable[[str], ManifestError]) -> tuple[Dependency, ...]:
+        if not isinstance(raw, list) or not all(isinstance(d, str) for d in raw):
+            raise fail("'depends' must be a list of strings such as \"base >=1.0,<2\"")
+        try:
+            depends = tuple(Dependency.parse(d) for d in raw)
+        except ManifestError as exc:
+            raise fail(str(exc)) from None
+        seen: set[str] = set()
+        for dep in depends:
+            if dep.name == name:
+                raise fail("an addon cannot depend on itself")
+            # Two entries for one addon would leave it unclear which range applies.
+            if dep.name in seen:
+                raise fail(f"'depends' lists {dep.name!r} twice: give one range, e.g. \"{dep.name} >=1,<2\"")
+            seen.add(dep.name)
+        return depends
+
     @classmethod
     def from_file(cls, path: Path) -> Manifest:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ManifestError(f"{path}: no manifest file") from None
+        except UnicodeDecodeError as exc:
+            raise ManifestError(f"{path}: not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+        except OSError as exc:
+            raise ManifestError(f"{path}: cannot be read: {exc.strerror or exc}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ManifestError(f"{path}: not valid TOML: {exc}") from None
         return cls.from_dict(data, source=str(path))

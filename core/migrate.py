@@ -6,6 +6,7 @@ already begun, so an install is one transaction with everything else it does.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic.config import Config
@@ -22,13 +23,31 @@ CORE_BRANCH = "core"
 VERSION_TABLE = "zg_alembic_version"
 
 
+def _complete(catalog: Catalog) -> list[Addon]:
+    """The addons whose dependencies are all on this host, transitively.
+
+    An addon whose dependency is missing cannot be installed anyway (resolution says
+    why); its migrations would name a branch Alembic cannot find and break the script
+    directory for every other addon.
+    """
+    usable = {a.name: a for a in catalog.values()}
+    changed = True
+    while changed:
+        changed = False
+        for name, addon in list(usable.items()):
+            if not all(d in usable for d in addon.manifest.depends_names):
+                del usable[name]
+                changed = True
+    return list(usable.values())
+
+
 def alembic_config(catalog: Catalog, connection: Connection | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(CORE_MIGRATIONS))
     cfg.set_main_option("path_separator", "os")
     locations = [str(CORE_MIGRATIONS / "versions")]
-    locations += [str(a.migrations_path) for a in catalog.values() if a.migrations_path.is_dir()]
-    cfg.set_main_option("version_locations", __import__("os").pathsep.join(locations))
+    locations += [str(a.migrations_path) for a in _complete(catalog) if a.migrations_path.is_dir()]
+    cfg.set_main_option("version_locations", os.pathsep.join(locations))
     cfg.attributes["catalog"] = catalog
     if connection is not None:
         cfg.attributes["connection"] = connection
@@ -52,9 +71,8 @@ def branch_label(name: str) -> str:
 
 
 def has_branch(script: ScriptDirectory, name: str) -> bool:
-    return branch_label(name) in script.revision_map.branch_labels if hasattr(
-        script.revision_map, "branch_labels"
-    ) else _has_label(script, branch_label(name))
+    """Whether ``name`` (``core`` or an addon) has any migration in ``script``."""
+    return _has_label(script, branch_label(name))
 
 
 def _has_label(script: ScriptDirectory, label: str) -> bool:
@@ -64,6 +82,18 @@ def _has_label(script: ScriptDirectory, label: str) -> bool:
 def current_heads(connection: Connection) -> tuple[str, ...]:
     ctx = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
     return ctx.get_current_heads()
+
+
+def unknown_heads(connection: Connection, catalog: Catalog) -> list[str]:
+    """Revisions this database is at that no migration on this host knows.
+
+    They come from an addon whose code left the host. Alembic cannot move any branch
+    then (a head stands for every revision it depends on, the kernel's included), so
+    the life cycle refuses to start instead of failing half-way in Alembic.
+    """
+    script = script_directory(catalog)
+    known = {rev.revision for rev in script.walk_revisions()}
+    return sorted(h for h in current_heads(connection) if h not in known)
 
 
 def _run(connection: Connection, catalog: Catalog, destination: str, upgrade: bool) -> list[str]:
@@ -128,12 +158,14 @@ def new_revision(catalog: Catalog, addon: Addon, message: str, connection: Conne
     """
     from alembic import command
 
+    # Before the config: Alembic only writes into folders listed in version_locations,
+    # and alembic_config lists an addon's folder only once it exists.
+    addon.migrations_path.mkdir(parents=True, exist_ok=True)
     cfg = alembic_config(catalog, connection)
     cfg.attributes["autogenerate_addon"] = addon
     script = script_directory(catalog)
     label = addon.branch
     first = not _has_label(script, label)
-    addon.migrations_path.mkdir(parents=True, exist_ok=True)
     kwargs = dict(message=message, autogenerate=autogenerate)
     if first:
         deps = [branch_label(d) for d in addon.manifest.depends_names if d in catalog

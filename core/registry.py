@@ -60,13 +60,45 @@ def plugin_manager(addons: Iterable[Addon]) -> pluggy.PluginManager:
             plugins.append((addon.name, _optional_module(f"{addon.module}.hooks")))
         for name, plugin in plugins:
             if plugin is not None:
-                pm.register(plugin, name=name)
+                try:  # validates each implementation's arguments against its spec
+                    pm.register(plugin, name=name)
+                except pluggy.PluginValidationError as exc:
+                    raise AddonError(f"addon {name}: invalid hook implementation: {exc}") from None
         try:
             pm.check_pending()
         except pluggy.PluginValidationError as exc:
-            raise AddonError(f"hook implementation without a hookspec: {exc}") from None
+            raise AddonError(_explain(pm, exc)) from None
         _pm_cache[key] = pm
         return pm
+
+
+def _explain(pm: pluggy.PluginManager, exc: pluggy.PluginValidationError) -> str:
+    """Name the addon and the hooks, not the module object pluggy prints."""
+    addon = pm.get_name(exc.plugin)
+    unknown = [
+        name for name, caller in vars(pm.hook).items()
+        if isinstance(caller, pluggy.HookCaller) and not caller.has_spec()
+        and any(impl.plugin is exc.plugin and not impl.optionalhook for impl in caller.get_hookimpls())
+    ]
+    return (f"addon {addon}: hook implementation(s) {', '.join(sorted(unknown))} match no "
+            f"hookspec (misspelt, or offered by an addon it does not depend on)")
+
+
+def _loadable(catalog: Catalog, installed: dict[str, str]) -> dict[str, str]:
+    """The installed addons whose code, and whose dependencies' code, is on this host.
+
+    An addon whose code left the host is skipped rather than fatal (the site keeps
+    working without it), and so is every installed addon that depends on it.
+    """
+    available = {n: v for n, v in installed.items() if n in catalog}
+    changed = True
+    while changed:
+        changed = False
+        for name in list(available):
+            if not all(d in available for d in catalog[name].manifest.depends_names):
+                del available[name]
+                changed = True
+    return available
 
 
 class AddonRegistry:
@@ -78,9 +110,12 @@ class AddonRegistry:
         self.database = database
         self.serial = serial
         self.installed_versions = dict(installed)
-        available = {n: v for n, v in installed.items() if n in catalog}
-        # Dependency order; an addon whose code left the host is skipped, not fatal.
-        self.addons: list[Addon] = resolve(catalog, [], available) if available else []
+        available = _loadable(catalog, installed)
+        # Dependency order. resolve() also pulls in dependencies and auto_install glue
+        # addons; keep only what this database has installed, or an uninstalled glue
+        # addon's hooks would still be called.
+        order = resolve(catalog, [], available) if available else []
+        self.addons: list[Addon] = [a for a in order if a.name in available]
         self.names = frozenset(a.name for a in self.addons)
         self.pm = plugin_manager(self.addons)
 
@@ -107,6 +142,8 @@ def read_state(connection: Connection) -> tuple[dict[str, str], int]:
     """Installed addons (name → version) and the registry serial; empty before init."""
     if not sa.inspect(connection).has_table(Meta.__tablename__):
         return {}, -1
+    # The serial first: the rows read next are at least as new as it, so a registry is
+    # never tagged with a serial newer than what it holds (at worst it rebuilds twice).
     serial = connection.execute(
         sa.select(Meta.value).where(Meta.key == SERIAL_KEY)
     ).scalar_one_or_none() or 0

@@ -87,30 +87,74 @@ def database(db_url):
     db.dispose()
 
 
-def schema_snapshot(engine: sa.Engine, with_rows: bool = True,
+def schema_snapshot(bind: sa.Engine | sa.Connection, with_rows: bool = True,
                     skip_rows: tuple[str, ...] = ("zg_addon_log",)) -> dict:
-    """Tables, columns, indexes, constraints and (optionally) every row: to compare states."""
+    """Tables, columns, indexes, constraints and (optionally) every row: to compare states.
+
+    ``bind`` may be a connection, to look inside a transaction that is rolled back later.
+    """
+    if isinstance(bind, sa.Engine):
+        with bind.connect() as conn:
+            return schema_snapshot(conn, with_rows, skip_rows)
+    conn = bind
     snap: dict = {}
-    with engine.connect() as conn:
-        insp = sa.inspect(conn)
-        for table in sorted(insp.get_table_names()):
-            entry = {
-                "columns": [(c["name"], str(c["type"]), c["nullable"]) for c in insp.get_columns(table)],
-                "pk": insp.get_pk_constraint(table).get("constrained_columns"),
-                "indexes": sorted((i["name"], tuple(i["column_names"])) for i in insp.get_indexes(table)),
-                "fks": sorted((tuple(f["constrained_columns"]), f["referred_table"])
-                              for f in insp.get_foreign_keys(table)),
-                "uniques": sorted(tuple(u["column_names"]) for u in insp.get_unique_constraints(table)),
-            }
-            if with_rows and table not in skip_rows:
-                rows = conn.execute(sa.text(f'SELECT * FROM "{table}"')).all()
-                entry["rows"] = sorted(repr(tuple(r)) for r in rows)
-            snap[table] = entry
+    insp = sa.inspect(conn)
+    for table in sorted(insp.get_table_names()):
+        entry = {
+            "columns": [(c["name"], str(c["type"]), c["nullable"]) for c in insp.get_columns(table)],
+            "pk": insp.get_pk_constraint(table).get("constrained_columns"),
+            "indexes": sorted((i["name"], tuple(i["column_names"])) for i in insp.get_indexes(table)),
+            "fks": sorted((tuple(f["constrained_columns"]), f["referred_table"])
+                          for f in insp.get_foreign_keys(table)),
+            "uniques": sorted(tuple(u["column_names"]) for u in insp.get_unique_constraints(table)),
+        }
+        if with_rows and table not in skip_rows:
+            rows = conn.execute(sa.text(f'SELECT * FROM "{table}"')).all()
+            entry["rows"] = sorted(repr(tuple(r)) for r in rows)
+        snap[table] = entry
     return snap
+
+
+def _dependencies(catalog: Catalog, name: str) -> list[str]:
+    """Every addon ``name`` depends on, directly or not (not ``name`` itself)."""
+    found: list[str] = []
+    todo = list(catalog[name].manifest.depends_names)
+    while todo:
+        dep = todo.pop()
+        if dep not in found and dep in catalog:
+            found.append(dep)
+            todo += catalog[dep].manifest.depends_names
+    return found
+
+
+def _model_tables(addon: Addon) -> dict[str, str]:
+    """Table → model class for every model the addon's ``models`` module declares."""
+    import importlib
+    import importlib.util
+
+    from .db import Base
+
+    if importlib.util.find_spec(f"{addon.module}.models") is None:
+        return {}
+    importlib.import_module(f"{addon.module}.models")
+    tables: dict[str, str] = {}
+    for mapper in Base.registry.mappers:
+        module = getattr(mapper.class_, "__module__", "")
+        if (module == addon.module or module.startswith(addon.module + ".")) \
+                and mapper.local_table is not None:
+            tables[mapper.local_table.name] = mapper.class_.__name__
+    return tables
 
 
 def check_addon(addon: Addon, catalog: Catalog, db_url: str) -> None:
     """Assert the addon contract on an empty database at ``db_url``.
+
+    The addon's dependencies are installed first, then the addon alone, so what its
+    install creates is what its own migrations create. Checked: its dependencies
+    resolve; it installs (which also checks every hook implementation against a
+    spec); every model table is prefixed ``<addon>_`` and created by a migration;
+    its migrations create no table outside its prefix; a purge leaves the schema as
+    it was before the install. All problems are reported together.
 
     Marketplace authors call this from their own tests::
 
@@ -118,46 +162,76 @@ def check_addon(addon: Addon, catalog: Catalog, db_url: str) -> None:
             catalog = Catalog.from_entry_points()
             check_addon(catalog["myaddon"], catalog, db_url)
     """
-    import importlib
-    import importlib.util
+    from . import migrate
+    from .addons import AddonError, dependents, resolve
+    from .db import Database
+    from .lifecycle import ALWAYS_INSTALLED, Lifecycle
 
-    from .db import Base, Database
-    from .lifecycle import Lifecycle
-    from .registry import plugin_manager
-
-    assert addon.manifest.name == addon.name
+    name = addon.name
     problems: list[str] = []
+
+    def broken() -> AssertionError:
+        # Raised explicitly: a bare assert would vanish under ``python -O``.
+        return AssertionError(f"addon {name} breaks the contract:\n  " + "\n  ".join(problems))
+
+    try:
+        resolve(catalog, [name])
+    except AddonError as exc:
+        problems.append(f"its dependencies do not resolve: {exc}")
+        raise broken() from None
     db = Database(db_url)
     try:
-        life = Lifecycle(db, catalog)
-        life.install(["base"] if "base" in catalog else [])
+        with db.engine.begin() as conn:
+            migrate.upgrade(conn, catalog, migrate.CORE_BRANCH)
+        deps = _dependencies(catalog, name)
+        if name != ALWAYS_INSTALLED and ALWAYS_INSTALLED in catalog:
+            deps.append(ALWAYS_INSTALLED)
+        if deps:
+            # Without the addon (nor what needs it) in the catalog, so that a glue addon
+            # (auto_install) is not pulled in with its dependencies.
+            left_out = {name, *dependents(catalog, [name], catalog)}
+            others = Catalog(a for a in catalog.values() if a.name not in left_out)
+            Lifecycle(db, others).install(deps)
         before = schema_snapshot(db.engine, with_rows=False)
-        plan = life.install([addon.name])
+        life = Lifecycle(db, catalog)
+        try:
+            plan = life.install([name])
+        except Exception as exc:  # a broken migration or hook, reported with the rest
+            problems.append(f"install fails: {type(exc).__name__}: {exc}")
+            raise broken() from exc
         created = set(plan.tables_created)
-        # Every table the addon's models declare is created by its migrations, prefixed.
-        if importlib.util.find_spec(f"{addon.module}.models") is not None:
-            module = importlib.import_module(f"{addon.module}.models")
-            declared = {t.name for t in Base.metadata.sorted_tables
-                        if any(getattr(m.class_, "__module__", "").startswith(addon.module)
-                               for m in Base.registry.mappers if m.local_table is t)}
-            del module
-            for table in sorted(declared):
-                if not table.startswith(f"{addon.name}_"):
-                    problems.append(f"table {table} is not prefixed with '{addon.name}_'")
-                if table not in created and table not in before:
-                    problems.append(f"table {table} has no migration")
+        # Glue addons that joined because of this one create their own tables.
+        owners = [n for n in plan.names if n == name or name in catalog[n].manifest.depends_names]
+        for table, model in sorted(_model_tables(addon).items()):
+            if not table.startswith(f"{name}_"):
+                problems.append(f"table {table} (model {model}) is not prefixed with '{name}_'")
+            if table in before:
+                problems.append(f"table {table} (model {model}) already existed: another addon "
+                                "creates it")
+            elif table not in created:
+                problems.append(f"table {table} (model {model}) has no migration: add one "
+                                f"with 'zhanggui addons revision {name} -m ... --autogenerate'")
         for table in sorted(created):
-            if not table.startswith(f"{addon.name}_") and not any(
-                    table.startswith(f"{n}_") for n in plan.names):
-                problems.append(f"migration creates {table}, which no installed addon's prefix owns")
-        # Hook implementations all match a spec (check_pending raises otherwise).
-        plugin_manager([catalog[n] for n in plan.names])
-        # Purge leaves the schema as it was.
-        life.uninstall([addon.name], with_dependents=True, purge=True)
-        after = schema_snapshot(db.engine, with_rows=False)
+            if not any(table.startswith(f"{n}_") for n in owners):
+                problems.append(f"a migration creates table {table}, which is not prefixed "
+                                f"with '{name}_'")
+        if name == ALWAYS_INSTALLED:
+            # base cannot be uninstalled: check its downgrade inside a rolled-back transaction.
+            with db.engine.connect() as conn:
+                trans = conn.begin()
+                try:
+                    migrate.downgrade_to_base(conn, catalog, name)
+                    after = schema_snapshot(conn, with_rows=False)
+                finally:
+                    trans.rollback()
+        else:
+            life.uninstall([name], with_dependents=True, purge=True)
+            after = schema_snapshot(db.engine, with_rows=False)
         if after != before:
-            problems.append("purge does not leave the schema as it was before the install: "
-                            f"{sorted(set(after) ^ set(before))}")
+            changed = sorted(t for t in set(after) | set(before) if after.get(t) != before.get(t))
+            problems.append(f"purge does not leave the schema as it was before the install: "
+                            f"{', '.join(changed)}")
     finally:
         db.dispose()
-    assert not problems, f"addon {addon.name} breaks the contract:\n  " + "\n  ".join(problems)
+    if problems:
+        raise broken()

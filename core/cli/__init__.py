@@ -74,7 +74,21 @@ def _default_ini() -> str | None:
     return "development.ini" if Path("development.ini").exists() else None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Group(click.Group):
+    """A click group that reports addon errors as one clean line, not a traceback.
+
+    ``main()`` catches them too, but only for the console script; this also covers
+    ``cli`` called directly (click.testing, embedding) and every nested subcommand.
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (AddonError, ManifestError) as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-c", "--config", "ini", default=_default_ini, metavar="INI",
               help="Pyramid ini file (default: $ZHANGGUI_INI or ./development.ini).")
 @click.option("--db", "db_url", metavar="URL", help="Database URL, overriding the ini file.")

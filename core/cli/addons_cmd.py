@@ -1,12 +1,16 @@
 """``zhanggui addons …``: list, install, upgrade, uninstall, log, revision."""
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 
 import click
 import sqlalchemy as sa
 
+from ..addons import AddonError
 from ..lifecycle import Plan
+from ..manifest import ManifestError
 from ..models import AddonLog
 from . import cli
 
@@ -19,6 +23,24 @@ def addons():
 def _print_plan(plan: Plan) -> None:
     for line in plan.describe():
         click.echo(line)
+
+
+@contextlib.contextmanager
+def rolled_back_on_error(action: str) -> Iterator[None]:
+    """Report an operation that failed (a broken migration, a hook that raised) in one line.
+
+    The operation ran in one transaction that was rolled back, so the user needs to
+    know that nothing changed and where the details are, not a traceback.
+    Refusals (AddonError) already carry a complete message and pass through.
+    """
+    try:
+        yield
+    except (AddonError, ManifestError, click.ClickException, click.Abort):
+        raise
+    except Exception as exc:
+        raise click.ClickException(
+            f"{action} failed and was rolled back, the database is unchanged: "
+            f"{type(exc).__name__}: {exc} (see 'zhanggui addons log')") from exc
 
 
 @addons.command("list")
@@ -58,7 +80,8 @@ def list_(obj, as_json):
 @click.pass_obj
 def install(obj, names, dry_run):
     """Install addons with their dependencies."""
-    _print_plan(obj.lifecycle().install(names, dry_run=dry_run))
+    with rolled_back_on_error("install"):
+        _print_plan(obj.lifecycle().install(names, dry_run=dry_run))
 
 
 @addons.command()
@@ -67,7 +90,8 @@ def install(obj, names, dry_run):
 @click.pass_obj
 def upgrade(obj, names, dry_run):
     """Run new migrations of installed addons (all of them by default)."""
-    _print_plan(obj.lifecycle().upgrade(names, dry_run=dry_run))
+    with rolled_back_on_error("upgrade"):
+        _print_plan(obj.lifecycle().upgrade(names, dry_run=dry_run))
 
 
 @addons.command()
@@ -80,15 +104,19 @@ def upgrade(obj, names, dry_run):
 def uninstall(obj, names, with_dependents, purge, yes, dry_run):
     """Disable addons (their data is kept), or drop their data with --purge."""
     lifecycle = obj.lifecycle()
-    if (purge or with_dependents) and not dry_run:
-        plan = lifecycle.uninstall(names, with_dependents=with_dependents, purge=purge, dry_run=True)
-        _print_plan(plan)
-        lost = sum(plan.rows_lost.values())
-        question = (f"Drop {len(plan.tables_dropped)} table(s) and {lost} row(s)?" if purge
-                    else f"Uninstall {', '.join(plan.names)}?")
-        if not yes and not click.confirm(question, default=False):
-            raise click.Abort()
-    _print_plan(lifecycle.uninstall(names, with_dependents=with_dependents, purge=purge, dry_run=dry_run))
+    action = "purge" if purge else "uninstall"
+    with rolled_back_on_error(action):
+        if (purge or with_dependents) and not dry_run and not yes:
+            # Show exactly what would go (the plan of a dry run) before asking.
+            plan = lifecycle.uninstall(names, with_dependents=with_dependents, purge=purge, dry_run=True)
+            _print_plan(plan)
+            lost = sum(plan.rows_lost.values())
+            question = (f"Drop {len(plan.tables_dropped)} table(s) and {lost} row(s)?" if purge
+                        else f"Uninstall {', '.join(plan.names)}?")
+            if not click.confirm(question, default=False):
+                raise click.ClickException("cancelled, nothing changed")
+        _print_plan(lifecycle.uninstall(names, with_dependents=with_dependents, purge=purge,
+                                        dry_run=dry_run))
 
 
 @addons.command("log")

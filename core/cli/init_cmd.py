@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from . import cli
+from .addons_cmd import rolled_back_on_error
 
 
 @cli.command()
@@ -16,9 +17,10 @@ def init(obj, names, demo):
     catalog = obj.catalog
     wanted = list(catalog) if names.strip() == "all" else [n.strip() for n in names.split(",") if n.strip()]
     lifecycle = obj.lifecycle()
-    plan = lifecycle.install(wanted)
-    for line in plan.describe():
-        click.echo(line)
-    if demo:
-        for line in lifecycle.load_demo():
+    with rolled_back_on_error("init"):
+        plan = lifecycle.install(wanted)
+        for line in plan.describe():
             click.echo(line)
+        if demo:
+            for line in lifecycle.load_demo():
+                click.echo(line)

@@ -15,12 +15,18 @@ from pyramid.config import Configurator
 #: fire times (APScheduler's default start is "now + interval", different per process).
 INTERVAL_ANCHOR = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
+_TICK = dt.timedelta(microseconds=1)
+
 
 @dataclasses.dataclass
 class JobContext:
-    """What a job callable receives: its session (one transaction) and where it runs."""
+    """What a job callable receives: its session (one transaction) and where it runs.
 
-    session: Any
+    The session's transaction is committed by the runner after the job returns, and
+    rolled back if it raises: never commit or roll it back in the job.
+    """
+
+    session: Any  # sqlalchemy.orm.Session, joined to the run's transaction
     registry: Any  # core.registry.AddonRegistry of the database
     database: Any  # core.db.Database
     job: JobSpec
@@ -39,19 +45,51 @@ class JobSpec:
     description: str = ""
 
     def fire_times(self, after: dt.datetime, until: dt.datetime, limit: int = 10000) -> list[dt.datetime]:
-        """Fire times strictly after ``after`` and at most ``until`` (aware UTC)."""
+        """The first ``limit`` fire times strictly after ``after`` and at most ``until`` (aware UTC)."""
         out: list[dt.datetime] = []
-        t = self.trigger.get_next_fire_time(None, after + dt.timedelta(microseconds=1))
+        t = self.trigger.get_next_fire_time(None, after + _TICK)
         while t is not None and t <= until and len(out) < limit:
-            out.append(t)
-            t = self.trigger.get_next_fire_time(t, t + dt.timedelta(microseconds=1))
+            out.append(t.astimezone(dt.UTC))
+            t = self.trigger.get_next_fire_time(t, t + _TICK)
         return out
+
+    def next_fire_time(self, now: dt.datetime) -> dt.datetime | None:
+        """The first fire time strictly after ``now`` (aware UTC), None if the trigger ended."""
+        t = self.trigger.get_next_fire_time(None, now + _TICK)
+        return t.astimezone(dt.UTC) if t is not None else None
+
+    def due_slots(self, after: dt.datetime, until: dt.datetime, keep: int) -> tuple[list[dt.datetime], bool]:
+        """The last ``keep`` fire times in (``after``, ``until``], and whether older ones were cut.
+
+        After a long outage of a frequent job there may be millions of missed fire
+        times; listing them all from ``after`` would be slow and would run an old slot
+        instead of the latest. So the window is grown back from ``until`` until it
+        holds more than ``keep`` fire times (a few tries whatever the trigger).
+        """
+        span = dt.timedelta(minutes=1)
+        while span < until - after:
+            slots = self.fire_times(until - span, until, limit=10**9)
+            if len(slots) > keep:
+                return slots[-keep:], True
+            span *= 8
+        slots = self.fire_times(after, until, limit=10**9)
+        return slots[-keep:], len(slots) > keep
 
 
 def make_trigger(trigger: str, timezone: str, **kwargs) -> BaseTrigger:
+    """An APScheduler trigger whose fire times are the same in every process."""
+    if "jitter" in kwargs:
+        # Jitter makes each process compute different fire times, so the claim key
+        # (job, scheduled_at) would no longer be shared and a slot could run twice.
+        raise ValueError("jitter is not supported: fire times must be the same in every scheduler")
     if trigger == "interval":
         kwargs.setdefault("start_date", INTERVAL_ANCHOR)
-        return IntervalTrigger(timezone=timezone, **kwargs)
+        made = IntervalTrigger(timezone=timezone, **kwargs)
+        if made.interval.microseconds:
+            # APScheduler adds intervals as float seconds; whole seconds stay exact,
+            # fractions drift by microseconds and the claim keys would stop matching.
+            raise ValueError(f"interval must be a whole number of seconds, not {made.interval}")
+        return made
     if trigger == "cron":
         return CronTrigger(timezone=timezone, **kwargs)
     raise ValueError(f"unknown trigger {trigger!r}: use 'interval' or 'cron'")
@@ -61,11 +99,15 @@ def add_job(config: Configurator, func: Callable[[JobContext], Any], *, name: st
             trigger: str = "interval", description: str = "", **trigger_args) -> None:
     """Declare a scheduled job of the addon being configured.
 
-    ``trigger`` is ``"interval"`` (``seconds=``, ``minutes=``, ``hours=``…) or
-    ``"cron"`` (``hour=``, ``minute=``, ``day_of_week=``…, in ``zhanggui.timezone``,
-    default Asia/Shanghai). The job is named ``<addon>.<name>`` (default: the
-    function's name); it runs only in databases where its addon is installed.
+    ``trigger`` is ``"interval"`` (``seconds=``, ``minutes=``, ``hours=``…, whole
+    seconds, counted from 2000-01-01 00:00 UTC) or ``"cron"`` (``hour=``,
+    ``minute=``, ``day_of_week=``…, in ``zhanggui.timezone``, default
+    Asia/Shanghai). The job is named ``<addon>.<name>`` (default: the function's
+    name); it runs only in databases where its addon is installed. ``func``
+    receives a :class:`JobContext`.
     """
+    if not callable(func):
+        raise TypeError(f"add_job needs a callable, got {func!r}")
     catalog = config.registry.zg_catalog
     addon = catalog.addon_for_module(config.package_name)
     if addon is None:
@@ -82,8 +124,8 @@ def add_job(config: Configurator, func: Callable[[JobContext], Any], *, name: st
     def register():
         config.registry.zg_jobs[spec.name] = spec
 
-    config.action(("zhanggui.job", spec.name), register,
-                  introspectables=())
+    # The discriminator makes two jobs with the same name a configuration conflict.
+    config.action(("zhanggui.job", spec.name), register, introspectables=())
 
 
 def includeme(config: Configurator) -> None:

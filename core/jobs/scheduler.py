@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import signal
-import socket
 import threading
 import uuid
 
@@ -22,7 +20,7 @@ from ..db import Database
 from ..registry import Registries
 from .directive import JobSpec
 from .leader import Leadership
-from .runner import run_due
+from .runner import RUNNER_ID, run_due
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +36,13 @@ class Scheduler:
         self.registries = registries
         self.settings = settings
         self.poll = poll_seconds
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        # Unique per Scheduler (tests run two in one process); starts like RUNNER_ID.
+        self.holder = f"{RUNNER_ID}:{uuid.uuid4().hex[:8]}"
         self.leaders = {db.url: Leadership(db, self.holder, lease_seconds) for db in databases}
         self.stopping = threading.Event()
+        self._guard = threading.Lock()
+        self._busy: set[tuple[str, str]] = set()  # (database url, job) being run
+        self._again: set[tuple[str, str]] = set()  # fired again while being run
         # Explicit misfire policy: coalesce, and never drop a late fire (the runner
         # decides which slots are due from the claim table, not from APScheduler).
         self.aps = BackgroundScheduler(
@@ -50,22 +52,48 @@ class Scheduler:
         )
 
     def _fire(self, database: Database, job: JobSpec, baseline: dt.datetime) -> None:
+        """An APScheduler fire: run what is due, once at a time per job and database.
+
+        The take-over catch-up and the trigger are two APScheduler jobs, so a trigger
+        fire can come while the catch-up still runs. It is not dropped (a daily job
+        would wait a day): the running call goes round once more when it finishes.
+        """
+        key = (database.url, job.name)
+        with self._guard:
+            if key in self._busy:
+                self._again.add(key)
+                return
+            self._busy.add(key)
         try:
-            run_due(database, self.registries, job, self.settings, baseline)
-        except Exception:  # the scheduler keeps going whatever a run does
-            log.exception("job %s on %s could not run", job.name, database.key)
+            while True:
+                try:
+                    result = run_due(database, self.registries, job, self.settings, baseline)
+                    log.debug("job %s on %s: %s", job.name, database.key, result)
+                except Exception:  # the scheduler keeps going whatever a run does
+                    log.exception("job %s on %s could not run", job.name, database.key)
+                with self._guard:
+                    if key not in self._again:
+                        return
+                    self._again.discard(key)
+        finally:
+            with self._guard:
+                self._busy.discard(key)
+                self._again.discard(key)
 
     def _lead(self, database: Database) -> None:
+        # Where a job that never ran in this database starts counting: now. A job
+        # that ran before resumes after its last recorded slot (run_due).
         baseline = dt.datetime.now(dt.UTC)
         log.info("scheduler %s leads %s: %d job(s)", self.holder, database.key, len(self.jobs))
         for job in self.jobs.values():
             # Catch up at once on what was missed while nobody led, then follow the trigger.
             self.aps.add_job(self._fire, "date", args=(database, job, baseline),
-                             id=f"{database.url}|{job.name}|catchup")
+                             id=f"{database.url}|{job.name}|catchup", replace_existing=True)
             self.aps.add_job(self._fire, job.trigger, args=(database, job, baseline),
-                             id=f"{database.url}|{job.name}", name=job.name)
+                             id=f"{database.url}|{job.name}", name=job.name, replace_existing=True)
 
     def _unlead(self, database: Database) -> None:
+        # A run already in progress finishes; its claim keeps it single anyway.
         log.warning("scheduler %s lost the lead of %s", self.holder, database.key)
         for job in self.aps.get_jobs():
             if job.id.startswith(f"{database.url}|"):
@@ -85,7 +113,10 @@ class Scheduler:
         log.info("scheduler %s started (standby until it leads)", self.holder)
         try:
             while not self.stopping.is_set():
-                self.step()
+                try:
+                    self.step()
+                except Exception:  # e.g. the database is down: keep polling
+                    log.exception("scheduler %s: leadership step failed", self.holder)
                 self.stopping.wait(self.poll)
         finally:
             self.aps.shutdown(wait=True)
@@ -94,6 +125,7 @@ class Scheduler:
             log.info("scheduler %s stopped", self.holder)
 
     def stop(self, *_args) -> None:
+        """Ask run() to return: it stops polling, waits for running jobs, then steps down."""
         self.stopping.set()
 
     def install_signal_handlers(self) -> None:

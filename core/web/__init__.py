@@ -4,6 +4,8 @@ The app is assembled in one ordered function; each include says why it is there.
 """
 from __future__ import annotations
 
+import importlib
+
 from pyramid.config import Configurator
 
 from ..addons import Catalog
@@ -35,7 +37,10 @@ def make_config(settings: dict, catalog: Catalog | None = None) -> Configurator:
     # The active theme's layout and static files.
     config.include(".theme")
     for name in catalog:
-        config.include(catalog[name].module)
+        module = importlib.import_module(catalog[name].module)
+        # An addon made only of hooks (a glue addon) has nothing to configure.
+        if hasattr(module, "includeme"):
+            config.include(module)
     return config
 
 
