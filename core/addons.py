@@ -154,15 +154,19 @@ def resolve(
     requested: Iterable[str],
     installed: Mapping[str, str] | None = None,
     kernel_version: str = KERNEL_API_VERSION,
+    no_auto: Iterable[str] = (),
 ) -> list[Addon]:
     """The addons to have installed for ``requested`` plus ``installed``, dependencies first.
 
     ``installed`` maps the names installed in a database to their recorded versions.
-    Glue addons marked ``auto_install`` join when all their dependencies are present.
+    Glue addons marked ``auto_install`` join when all their dependencies are present,
+    except those in ``no_auto`` (glue a user uninstalled on purpose stays out).
     Raises :class:`ResolutionError` for a missing, cyclic or incompatible dependency,
     an unsupported kernel range or a missing Python requirement.
     """
     installed = dict(installed or {})
+    requested = list(requested)
+    no_auto = set(no_auto) - set(requested)
     kernel = Version(kernel_version)
     order: list[str] = []
     state: dict[str, str] = {}  # name -> "visiting" | "done"
@@ -221,7 +225,8 @@ def resolve(
         changed = False
         for name in catalog:
             addon = catalog[name]
-            if name in state or not addon.manifest.auto_install or not addon.manifest.depends:
+            if (name in state or name in no_auto or not addon.manifest.auto_install
+                    or not addon.manifest.depends):
                 continue
             if all(d in state for d in addon.manifest.depends_names):
                 visit(name, ())

@@ -233,7 +233,13 @@ class Lifecycle:
             rows = self._rows(conn)
             installed = {n: v for n, (v, s) in rows.items() if s == InstalledAddon.INSTALLED}
             wanted = ([ALWAYS_INSTALLED] if ALWAYS_INSTALLED in self.catalog else []) + names
-            order = resolve(self.catalog, wanted, installed)
+            # Glue uninstalled while all its dependencies stayed installed was removed on
+            # purpose: it stays out. Glue removed with one of its dependencies rejoins
+            # when that dependency is installed again.
+            kept = [n for n, (_v, s) in rows.items() if s == InstalledAddon.UNINSTALLED
+                    and n in self.catalog
+                    and all(d in installed for d in self.catalog[n].manifest.depends_names)]
+            order = resolve(self.catalog, wanted, installed, no_auto=kept)
             plugin_manager(order)  # imports every hooks module and checks it against the specs
             return rows, installed, order
 

@@ -95,6 +95,21 @@ def test_install_puts_dependencies_first_and_glue_joins(database):
     assert {"alpha_item", "alpha_tick", "beta_note", "base_company"} <= tables(database)
 
 
+def test_glue_uninstalled_on_purpose_stays_out_until_asked_for(database):
+    """Glue removed alone stays out; glue removed with a dependency comes back with it
+    (test_reinstall_brings_the_kept_rows_back)."""
+    life = lifecycle(database, *ALL)
+    life.install(["beta"])
+    life.uninstall(["glue"])
+    # Installing something else does not bring the glue back behind the user's back.
+    plan = life.install(["alpha"])
+    assert plan.addons == []
+    assert life.status()["glue"] == ("1.0.0", "uninstalled")
+    # Asking for it by name does.
+    assert [a[0] for a in life.install(["glue"]).addons] == ["glue"]
+    assert life.status()["glue"] == ("1.0.0", "installed")
+
+
 def test_install_of_something_installed_is_a_no_op(database):
     life = lifecycle(database, *ALL)
     life.install(["alpha"])
