@@ -94,6 +94,18 @@ def _addon_tables(connection: Connection, name: str, known: Iterable[str] = ()) 
                   and not any(t.startswith(f"{k}_") for k in longer))
 
 
+def _closure(catalog: Catalog, name: str) -> set[str]:
+    """Every addon ``name`` depends on, directly or not."""
+    seen: set[str] = set()
+    todo = list(catalog[name].manifest.depends_names)
+    while todo:
+        dep = todo.pop()
+        if dep not in seen and dep in catalog:
+            seen.add(dep)
+            todo.extend(catalog[dep].manifest.depends_names)
+    return seen
+
+
 class Lifecycle:
     """The life-cycle operations on one database, for one catalog of available addons."""
 
@@ -145,6 +157,17 @@ class Lifecycle:
             self._load_data(session, registry, addon)
         self._announce(session, registry, addon)
         plan.addons.append((addon.name, rows.get(addon.name, (None,))[0], str(addon.version)))
+
+    def _upgrade_one(self, conn: Connection, addon: Addon, installed: dict[str, str],
+                     active: dict[str, str], plan: Plan) -> None:
+        """Run an installed addon's new migrations and record its code version."""
+        ran = self._migrate(conn, addon)
+        old = installed[addon.name]
+        if ran or old != str(addon.version):
+            plan.migrations += ran
+            self._record(conn, addon.name, str(addon.version), InstalledAddon.INSTALLED)
+            active[addon.name] = str(addon.version)
+            plan.addons.append((addon.name, old, str(addon.version)))
 
     # -- running an operation ---------------------------------------------------------------
 
@@ -246,11 +269,17 @@ class Lifecycle:
         def work(conn: Connection, plan: Plan, prepared) -> None:
             rows, installed, order = prepared
             active = dict(installed)
+            new = {a.name for a in order if a.name not in installed}
+            needed = {d for a in order if a.name in new for d in _closure(self.catalog, a.name)}
             session = Session(bind=conn)
             try:
                 for addon in order:
                     if addon.name not in installed:
                         self._install_one(conn, session, addon, rows, active, plan)
+                    elif addon.name in needed and installed[addon.name] != str(addon.version):
+                        # A dependency whose code is newer than the database: the addon
+                        # being installed may rely on it, so it is upgraded first.
+                        self._upgrade_one(conn, addon, installed, active, plan)
                 session.flush()
             finally:
                 session.close()
@@ -294,14 +323,8 @@ class Lifecycle:
                 for addon in order:
                     if addon.name not in installed:  # a new dependency of a newer version
                         self._install_one(conn, session, addon, rows, active, plan)
-                        continue
-                    ran = self._migrate(conn, addon)
-                    old = installed[addon.name]
-                    if ran or old != str(addon.version):
-                        plan.migrations += ran
-                        self._record(conn, addon.name, str(addon.version), InstalledAddon.INSTALLED)
-                        active[addon.name] = str(addon.version)
-                        plan.addons.append((addon.name, old, str(addon.version)))
+                    else:
+                        self._upgrade_one(conn, addon, installed, active, plan)
                 session.flush()
             finally:
                 session.close()

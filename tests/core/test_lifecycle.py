@@ -440,6 +440,18 @@ def test_upgrading_an_addon_upgrades_its_dependencies_first(database):
     assert plan.migrations == ["alpha_0002 alpha item codes and extras"]
 
 
+def test_installing_an_addon_upgrades_its_installed_dependency_first(database):
+    lifecycle(database, "alpha").install(["alpha"])
+
+    # The host now has alpha 1.3.0's code; installing beta (which needs alpha) brings
+    # alpha's database up to its code before beta's migrations run.
+    plan = lifecycle(database, "alpha_next", "beta", "glue").install(["beta"])
+
+    assert plan.addons[0] == ("alpha", "1.2.0", "1.3.0")
+    assert [m.split()[0] for m in plan.migrations] == ["alpha_0002", "beta_0001"]
+    assert lifecycle(database, "alpha_next", "beta").status()["alpha"] == ("1.3.0", "installed")
+
+
 def test_upgrade_of_an_addon_not_installed_is_refused(database):
     lifecycle(database, *ALL).install(["alpha"])
     with pytest.raises(LifecycleError, match="not installed: beta"):
