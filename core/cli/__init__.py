@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 
 from ..addons import AddonError, Catalog
 from ..db import get_database
@@ -51,8 +52,10 @@ class Context:
     @property
     def database(self):
         url = self.settings["zhanggui.db_url"]
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        parsed = sa.make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            # A new SQLite database's folder (var/) is created, not reported as an error.
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         return get_database(url)
 
     def lifecycle(self):

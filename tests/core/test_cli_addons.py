@@ -221,3 +221,15 @@ def test_init_with_demo_loads_the_demo_once(run, database):
     assert again.splitlines() == ["Installed: nothing", "demo data is already loaded"]
     assert names_in(database, "alpha_item") == ["demo", "initial"]
     assert names_in(database, "base_company") == ["杭州掌柜示范贸易有限公司"]
+
+
+def test_a_new_sqlite_database_gets_its_folder_created(tmp_path):
+    from click.testing import CliRunner
+
+    from core.cli import cli
+
+    target = tmp_path / "not" / "yet" / "there.sqlite"
+    result = CliRunner().invoke(cli, ["--db", f"sqlite:///{target}", "init"])
+    assert result.exit_code == 0, result.output
+    assert "Installed: base" in result.output
+    assert target.exists()
