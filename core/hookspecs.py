@@ -60,3 +60,35 @@ def menu_items(request: Request) -> list[dict[str, Any]] | None:
     ``icon``. Only installed addons are asked, so a menu never links to a page
     that would answer 404.
     """
+
+
+@hookspec(firstresult=True)
+def company_profile(request: Request) -> dict[str, Any] | None:
+    """The company's settings the shell needs on every page (first answer wins).
+
+    A dict with ``name`` (shown in the header), ``theme`` (a folder under themes/,
+    default ``default``) and ``idle_lock_minutes`` (lock the page after that many
+    idle minutes; 0 = never). The ``base`` addon answers from its company record.
+    """
+
+
+@hookspec
+def dashboard_widgets(request: Request) -> list[dict[str, Any]] | None:
+    """Widgets for the dashboard (工作台), the page users land on after signing in.
+
+    Return a list of dicts with ``id``, ``title``, ``html`` (markup the addon renders
+    and escapes itself, e.g. with ``pyramid.renderers.render``), and optionally
+    ``order`` (int, default 100), ``width`` (1 to 3 columns, default 1) and
+    ``permission`` (shown only to users who have it).
+    """
+
+
+@hookspec
+def detail_tabs(request: Request, descriptor: Any, record: Any) -> list[dict[str, Any]] | None:
+    """Tabs on a record's detail page, contributed by any installed addon.
+
+    Called for every record detail page; return ``None`` for models the addon has
+    nothing to add to. Each tab is a dict with ``id``, ``title``, ``html`` (escaped
+    markup) and optionally ``order`` and ``count`` (shown as a badge). The
+    customer 360 view is built from this hook.
+    """

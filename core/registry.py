@@ -24,6 +24,7 @@ from .db import Database
 from .models import InstalledAddon, Meta
 
 SERIAL_KEY = "registry_serial"
+KERNEL_PLUGIN = "core"
 
 
 def _optional_module(name: str) -> ModuleType | None:
@@ -52,6 +53,10 @@ def plugin_manager(addons: Iterable[Addon]) -> pluggy.PluginManager:
             return pm
         pm = pluggy.PluginManager(hookspecs.PROJECT)
         pm.add_hookspecs(hookspecs)
+        # The kernel's own features use the same hooks as addons (its admin menu…).
+        from . import plugins as kernel_plugins
+
+        pm.register(kernel_plugins, name=KERNEL_PLUGIN)
         plugins = []
         for addon in addons:
             specs = _optional_module(f"{addon.module}.hookspecs")

@@ -235,3 +235,51 @@ def check_addon(addon: Addon, catalog: Catalog, db_url: str) -> None:
         db.dispose()
     if problems:
         raise broken()
+
+
+class WebClient:
+    """A WebTest client that signs in through the real sign-in form and sends CSRF tokens.
+
+    ``WebClient(app, host="acme.example").sign_in("admin", "secret")`` then
+    ``client.get("/m/crm.customer")`` or ``client.post("/m/crm.customer/new", {...})``
+    (the CSRF token is added to every form post).
+    """
+
+    def __init__(self, app, host: str = "localhost"):
+        import webtest
+
+        self.app = webtest.TestApp(app, extra_environ={"HTTP_HOST": host})
+
+    def __getattr__(self, name):
+        return getattr(self.app, name)
+
+    def csrf(self) -> str:
+        page = self.app.get("/login", status="*")
+        if page.status_int in (301, 302, 303):  # signed in already: any page has the token
+            page = self.app.get("/account")
+        return page.html.select_one('meta[name="csrf-token"]')["content"]
+
+    def sign_in(self, login: str, password: str) -> WebClient:
+        page = self.app.post("/login", {"csrf_token": self.csrf(), "login": login, "password": password})
+        assert page.status_int in (302, 303), f"sign-in of {login} failed: {page.status}"
+        return self
+
+    def post(self, url, params=None, **kw):
+        data = dict(params or {})
+        data.setdefault("csrf_token", self.csrf())
+        return self.app.post(url, data, **kw)
+
+
+def create_admin(url: str, login: str = "admin", password: str = "admin-password") -> tuple[str, str]:
+    """An administrator in the database at ``url`` (after ``zhanggui init``); (login, password)."""
+    from .db import Database
+    from .security.services import create_user
+
+    db = Database(url)
+    try:
+        with db.session() as session:
+            create_user(session, login, login.title(), password=password, is_admin=True)
+            session.commit()
+    finally:
+        db.dispose()
+    return login, password

@@ -1,7 +1,11 @@
 """base's hook implementations."""
 from __future__ import annotations
 
+from pyramid.renderers import render
+
 from core.hookspecs import hookimpl
+from core.i18n import _
+from core.security import demo
 
 from . import services
 from .models import Company, Settings
@@ -24,9 +28,29 @@ def demo_data(session, registry):
     company.tax_number = "91330106MA2B3C4D5E"
     company.bank_name = "中国工商银行杭州文三路支行"
     company.bank_account = "1202 0212 0990 0123 456"
-    return [f"demo company: {company.name}"]
+    # The demo people (departments, staff, roles, the demo login) live in the kernel.
+    return [f"demo company: {company.name}", *demo.create_people(session)]
 
 
 @hookimpl
 def menu_items(request):
-    return [{"id": "home", "title": "Home", "route": "base.home", "order": 0}]
+    return [{"id": "admin.company", "parent": "admin", "title": _("Company settings"), "order": 5,
+             "route": "base.company", "permission": "admin"}]
+
+
+@hookimpl
+def company_profile(request):
+    company = services.get_company(request.dbsession)
+    return {"name": company.name, "theme": company.theme or "default",
+            "idle_lock_minutes": company.idle_lock_minutes}
+
+
+@hookimpl
+def dashboard_widgets(request):
+    """The company card and the installed addons (what base's home page used to show)."""
+    html = render("addons.base:templates/company_widget.pt", {
+        "company": services.get_company(request.dbsession),
+        "installed": request.addons.addons,
+        "is_admin": request.has_permission("admin"),
+    }, request=request)
+    return [{"id": "company", "title": _("Company"), "html": html, "order": 0, "width": 2}]

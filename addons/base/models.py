@@ -24,6 +24,10 @@ class Company(Base):
     bank_account: Mapped[str] = mapped_column(sa.String(60), default="")
     logo: Mapped[bytes | None] = mapped_column(sa.LargeBinary, default=None)
     logo_type: Mapped[str] = mapped_column(sa.String(40), default="")
+    #: The look of the back office for this company: a folder under themes/.
+    theme: Mapped[str] = mapped_column(sa.String(40), default="default")
+    #: Lock idle pages after this many minutes (0: never).
+    idle_lock_minutes: Mapped[int] = mapped_column(default=30)
 
 
 class Settings(Base):

@@ -34,8 +34,31 @@ def make_config(settings: dict, catalog: Catalog | None = None) -> Configurator:
     config.include(".guard")
     # The add_job directive: scheduled jobs declared by addons.
     config.include("core.jobs.directive")
-    # The active theme's layout and static files.
+    # The add_model directive: models served by the generic pages and the JSON API.
+    config.include("core.descriptors")
+    # Sessions, CSRF, request.user / request.access, the audit trail.
+    config.include("core.security")
+    # Every view needs a signed-in user unless it says otherwise (sign-in, static files).
+    config.set_default_permission("authenticated")
+    # Chinese and English: locale negotiation, translation catalogs, formatting.
+    config.include(".i18n")
+    # The active theme's layout and static files, the menu and breadcrumbs.
     config.include(".theme")
+    config.include(".layout")
+    # Sign-in redirects, 403 and 404 pages (HTML) and JSON errors (API).
+    config.include(".errors")
+    # Sign-in and out, the user's account and API tokens, the idle lock.
+    config.include(".auth")
+    # Role matrix, sharing and transfer, the audit log (before the generic /m/ pages).
+    config.include(".admin")
+    # Users, departments and roles as models: generic pages and API for free.
+    config.include("core.security.registration")
+    # Dashboard, global search and the generic list/form/detail pages of every model.
+    config.include(".pages")
+    # The JSON API /api/v1/<model> and its OpenAPI document, from the same descriptors.
+    config.include(".api")
+    # Notifications for users: list, mark read, request.unread_count, the live badge stream.
+    config.include("core.notifications")
     for name in catalog:
         module = importlib.import_module(catalog[name].module)
         # An addon made only of hooks (a glue addon) has nothing to configure.

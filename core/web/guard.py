@@ -28,3 +28,23 @@ def addon_guard(view, info):
 
 def includeme(config):
     config.add_view_deriver(addon_guard, under=INGRESS)
+    config.add_tween("core.web.guard.uninitialized_tween_factory")
+
+
+def uninitialized_tween_factory(handler, registry):
+    """A database without the kernel's tables answers a plain 404 for every path.
+
+    Nothing of the back office can work there (no users, no addons), and nothing
+    should be half-served: the operator runs ``zhanggui init`` first.
+    """
+
+    def tween(request):
+        database = registry.zg_databases.for_host(request.host)
+        if database is not None:
+            addons = registry.zg_registries.get(database)
+            if addons.serial < 0:
+                return HTTPNotFound("This database is not set up yet: run 'zhanggui init'.")
+            request.__dict__["addons"] = addons  # the reified request.addons: one read per request
+        return handler(request)
+
+    return tween

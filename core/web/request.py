@@ -16,6 +16,10 @@ def _dbsession(request):
     """A session joined to the request's transaction (committed by pyramid_tm)."""
     session = request.database.session()
     zope.sqlalchemy.register(session, transaction_manager=request.tm)
+    # The audit trail records who changed what from where (core/security/audit.py).
+    session.info["zg.audit"] = True
+    session.info["zg.address"] = request.client_addr or ""
+    request.add_finished_callback(lambda r: session.close())
     return session
 
 

@@ -7,6 +7,8 @@ database, as a user would.
 """
 from __future__ import annotations
 
+from core import plugins as kernel_plugins
+
 import pytest
 import sqlalchemy as sa
 from pyramid.testing import DummyRequest
@@ -48,9 +50,13 @@ def company_count(database: Database) -> int:
         return conn.execute(sa.text("SELECT count(*) FROM base_company")).scalar_one()
 
 
+KERNEL_MENU = {item["id"] for item in kernel_plugins.menu_items(request=None)}
+
+
 def menu_ids(registries: Registries, database: Database) -> set[str]:
     results = registries.get(database).hook.menu_items(request=DummyRequest())
-    return {item["id"] for items in results for item in items or []}
+    # The kernel's own entries (its admin menu) are in every database.
+    return {item["id"] for items in results for item in items or []} - KERNEL_MENU
 
 
 # -- addon_data ---------------------------------------------------------------------------
@@ -192,24 +198,24 @@ def test_hook_addon_installed_that_raises_rolls_back_the_install(database, lifec
 def test_hook_menu_items(database, lifecycle, engine_name, tmp_path):
     registries = Registries(lifecycle.catalog)
     lifecycle.install([])  # base only
-    assert menu_ids(registries, database) == {"home"}
+    assert menu_ids(registries, database) == {"admin.company"}
 
     lifecycle.install(["hooky"])
     # beta is available on the host but not installed here: its entry is not offered.
-    assert menu_ids(registries, database) == {"home", "alpha", "hooky"}
+    assert menu_ids(registries, database) == {"admin.company", "alpha", "hooky"}
 
     lifecycle.install(["beta"])
-    assert menu_ids(registries, database) == {"home", "alpha", "hooky", "beta"}
+    assert menu_ids(registries, database) == {"admin.company", "alpha", "hooky", "beta"}
 
     lifecycle.uninstall(["beta"])  # data kept, hooks gone
-    assert menu_ids(registries, database) == {"home", "alpha", "hooky"}
+    assert menu_ids(registries, database) == {"admin.company", "alpha", "hooky"}
 
     # One process, two databases: each registry offers its own addons' entries.
     with fresh_database_url(engine_name, tmp_path) as url:
         other = Database(url)
         try:
             Lifecycle(other, lifecycle.catalog).install(["beta"])
-            assert menu_ids(registries, other) == {"home", "alpha", "beta"}
-            assert menu_ids(registries, database) == {"home", "alpha", "hooky"}
+            assert menu_ids(registries, other) == {"admin.company", "alpha", "beta"}
+            assert menu_ids(registries, database) == {"admin.company", "alpha", "hooky"}
         finally:
             other.dispose()

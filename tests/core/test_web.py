@@ -14,12 +14,13 @@ import webtest
 from core.db import Database
 from core.jobs.runner import run_due
 from core.lifecycle import Lifecycle
-from core.testing import fresh_database_url
+from core.testing import WebClient, create_admin, fresh_database_url
 from core.web import make_app
 from tests.conftest import fixture_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 OTHER_HOST = "two.example"
+ADMIN = ("admin", "admin-password")
 
 
 def catalog():
@@ -30,8 +31,14 @@ def browser(app, host: str = "localhost") -> webtest.TestApp:
     return webtest.TestApp(app, extra_environ={"HTTP_HOST": host})
 
 
+def signed_in(app, host: str = "localhost") -> WebClient:
+    """An administrator of the host's database (each database has its own people)."""
+    return WebClient(app, host).sign_in(*ADMIN)
+
+
 def installed_on_home_page(page: webtest.TestResponse) -> set[str]:
-    return {li.find("strong").text for li in page.html.select("ul.addons li")}
+    """The addons the dashboard's company widget lists."""
+    return {li.find("strong").text for li in page.html.select("ul.zg-addons li")}
 
 
 @pytest.fixture
@@ -47,6 +54,7 @@ def two_sites(db_url, second_url):
         db = Database(url)
         Lifecycle(db, catalog()).install(names)
         db.dispose()
+        create_admin(url, *ADMIN)
     settings = {"zhanggui.db_url": db_url, "zhanggui.hosts": f"{OTHER_HOST} = {second_url}"}
     return make_app(settings, catalog=catalog())
 
@@ -60,8 +68,8 @@ def test_addon_routes_answer_only_where_the_addon_is_installed(two_sites, path, 
 
 
 def test_home_page_lists_the_addons_of_the_database_of_the_host(two_sites):
-    main = browser(two_sites).get("/")
-    other = browser(two_sites, OTHER_HOST).get("/")
+    main = signed_in(two_sites).get("/")
+    other = signed_in(two_sites, OTHER_HOST).get("/")
 
     assert installed_on_home_page(main) == {"base", "alpha", "beta", "glue"}
     assert installed_on_home_page(other) == {"base"}
@@ -69,11 +77,11 @@ def test_home_page_lists_the_addons_of_the_database_of_the_host(two_sites):
 
 @pytest.mark.parametrize("host", ["TWO.Example", f"{OTHER_HOST}:8080"])
 def test_host_is_matched_without_case_and_port(two_sites, host):
-    assert installed_on_home_page(browser(two_sites, host).get("/")) == {"base"}
+    assert installed_on_home_page(signed_in(two_sites, host).get("/")) == {"base"}
 
 
 def test_unknown_host_uses_the_default_database(two_sites):
-    page = browser(two_sites, "nobody.example").get("/")
+    page = signed_in(two_sites, "nobody.example").get("/")
     assert installed_on_home_page(page) == {"base", "alpha", "beta", "glue"}
     browser(two_sites, "nobody.example").get("/beta", status=200)
 
@@ -81,14 +89,23 @@ def test_unknown_host_uses_the_default_database(two_sites):
 def test_database_never_initialized_answers_404_not_an_error(db_url):
     site = browser(make_app({"zhanggui.db_url": db_url}, catalog=catalog()))
     site.get("/", status=404)
+    site.get("/login", status=404)
     site.get("/alpha", status=404)
 
 
 def test_pages_start_with_the_html5_doctype(two_sites):
-    page = browser(two_sites).get("/")
+    page = signed_in(two_sites).get("/")
     assert page.content_type == "text/html"
     assert page.text.startswith("<!DOCTYPE html>\n<html")
     assert page.text.count("<!DOCTYPE") == 1
+
+
+def test_a_session_of_one_database_is_nobody_in_another(two_sites):
+    main = signed_in(two_sites)
+    cookie = main.app.cookies["zhanggui"]
+    other = browser(two_sites, OTHER_HOST)
+    other.set_cookie("zhanggui", cookie)
+    assert other.get("/", status=302).location.startswith(f"http://{OTHER_HOST}/login")
 
 
 def test_jobs_run_only_where_their_addon_is_installed(two_sites):
@@ -112,6 +129,7 @@ def alpha_site(db_url) -> str:
     db = Database(db_url)
     Lifecycle(db, catalog()).install(["alpha"])
     db.dispose()
+    create_admin(db_url, *ADMIN)
     return db_url
 
 
@@ -119,7 +137,7 @@ def test_install_elsewhere_reaches_running_workers_without_restart(alpha_site):
     """Two workers (two apps, each with its own registries); the CLI installs beta elsewhere."""
     settings = {"zhanggui.db_url": alpha_site}
     worker_a = browser(make_app(settings, catalog=catalog()))
-    worker_b = browser(make_app(settings, catalog=catalog()))
+    worker_b = signed_in(make_app(settings, catalog=catalog()))
     worker_b.get("/alpha", status=200)
     worker_b.get("/beta", status=404)
 

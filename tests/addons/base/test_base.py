@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from addons.base import services
 from addons.base.models import Company, Settings
 from core.lifecycle import Lifecycle
+from core.testing import WebClient, create_admin
 from core.web import make_app
 from tests.conftest import fixture_catalog
 
@@ -59,8 +60,10 @@ def test_demo_data_fills_in_the_chinese_demo_company(database):
 
 
 def home_page(db_url: str) -> webtest.TestResponse:
+    """The dashboard as an administrator sees it (the company widget comes from base)."""
+    create_admin(db_url, "boss", "boss-password")
     app = make_app({"zhanggui.db_url": db_url}, catalog=base_only())
-    return webtest.TestApp(app).get("/")
+    return WebClient(app).sign_in("boss", "boss-password").get("/")
 
 
 def test_home_page_shows_the_demo_company_in_chinese(database, db_url):
@@ -72,7 +75,8 @@ def test_home_page_shows_the_demo_company_in_chinese(database, db_url):
 
     assert page.headers["Content-Type"] == "text/html; charset=UTF-8"
     assert page.text.startswith("<!DOCTYPE html>")
-    assert page.html.find("h1").text == DEMO_NAME
+    assert page.html.select_one("#widget-company h3").text == DEMO_NAME
+    assert page.html.select_one(".zg-brand").text == DEMO_NAME
     assert "浙江省杭州市西湖区文三路 90 号" in page.text
 
 
@@ -84,6 +88,7 @@ def test_home_page_escapes_the_company_name(database, db_url):
     page = home_page(db_url)
 
     assert "<script>" not in page.text
-    assert '<h1>掌柜 &lt;script&gt;alert("x")&lt;/script&gt; &amp; 子</h1>' in page.text
-    assert page.html.find("h1").text == '掌柜 <script>alert("x")</script> & 子'
+    assert '<h3>掌柜 &lt;script&gt;alert("x")&lt;/script&gt; &amp; 子</h3>' in page.text
+    assert page.html.select_one("#widget-company h3").text == '掌柜 <script>alert("x")</script> & 子'
+    assert page.html.select_one(".zg-brand").text == '掌柜 <script>alert("x")</script> & 子'
 

@@ -28,6 +28,8 @@ def upgrade() -> None:
         sa.Column("bank_account", sa.String(60), nullable=False),
         sa.Column("logo", sa.LargeBinary(), nullable=True),
         sa.Column("logo_type", sa.String(40), nullable=False),
+        sa.Column("theme", sa.String(40), nullable=False, server_default="default"),
+        sa.Column("idle_lock_minutes", sa.Integer(), nullable=False, server_default="30"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_base_company")),
     )
     op.create_table(

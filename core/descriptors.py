@@ -1,0 +1,138 @@
+"""Model descriptors: how an addon registers a model for the generic pages and the API.
+
+An addon calls ``config.add_model(ModelDescriptor(...))`` in its includeme. From one
+descriptor the kernel serves the list, form and detail pages, batch actions, Excel
+export, the JSON API under ``/api/v1/<name>`` and its OpenAPI description, and
+declares the permissions ``<addon>:<resource>:<action>`` for the role matrix.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import colander
+from pyramid.config import Configurator
+
+from .security.models import ACTIONS, Owned
+
+
+#: Table name → model name of every registered model, so that records are named
+#: the same way everywhere (the audit trail writes "notes.note", not "notes_note").
+MODEL_NAMES: dict[str, str] = {}
+
+
+def model_name(table: str) -> str:
+    return MODEL_NAMES.get(table, table)
+
+
+@dataclasses.dataclass(frozen=True)
+class Column:
+    """A list column: an attribute of the model (or a dotted path through relations)."""
+
+    name: str
+    title: Any = None  # a TranslationString; defaults to the schema node's title
+    sortable: bool = True
+    visible: bool = True  # shown unless the user hides it
+    format: Callable[[Any], str] | None = None  # value -> display text
+
+
+@dataclasses.dataclass(frozen=True)
+class Filter:
+    """A list filter on an attribute.
+
+    ``kind``: ``choice`` (``choices`` is a callable(request) -> [(value, title)]),
+    ``text`` (contains), ``bool``, ``date_range``, ``number_range``.
+    """
+
+    name: str
+    title: Any = None
+    kind: str = "choice"
+    choices: Callable[[Any], Sequence[tuple[Any, Any]]] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Action:
+    """A model action: ``POST /api/v1/<model>/<id>/<name>`` and a batch action in lists.
+
+    ``func(request_or_none, session, records, user, **params)`` runs the business
+    logic (a service) and returns a message. ``permission`` is the action checked
+    on each record (``edit``, ``delete``, ``approve``…).
+    """
+
+    name: str
+    title: Any
+    func: Callable[..., Any]
+    permission: str = "edit"
+    batch: bool = True
+    confirm: Any = None  # a question shown before running it in the browser
+
+
+@dataclasses.dataclass
+class ModelDescriptor:
+    """Everything the generic pages and the API need to know about one model."""
+
+    name: str  # "<addon>.<resource>", e.g. "crm.customer"
+    model: type
+    title: Any  # singular, a TranslationString
+    title_plural: Any
+    schema: Callable[[Any], colander.SchemaNode]  # schema(request) -> colander mapping schema
+    columns: Sequence[Column] = ()
+    filters: Sequence[Filter] = ()
+    search_fields: Sequence[str] = ()  # attributes the search box looks in
+    searchable: bool = True  # part of the global search
+    actions: Sequence[Action] = ()
+    order_by: str = "-id"
+    label: Callable[[Any], str] = str  # record -> text (links, breadcrumbs, selects)
+    #: Services that do the writing (defaults set attributes from the appstruct).
+    create: Callable[..., Any] | None = None  # create(session, appstruct, user) -> record
+    update: Callable[..., Any] | None = None  # update(session, record, appstruct, user) -> record
+    delete: Callable[..., Any] | None = None  # delete(session, record, user)
+    addon: str = ""  # set by config.add_model
+
+    def __post_init__(self):
+        MODEL_NAMES[self.model.__tablename__] = self.name
+
+    @property
+    def resource(self) -> str:
+        return self.name.split(".", 1)[1]
+
+    @property
+    def owned(self) -> bool:
+        return issubclass(self.model, Owned)
+
+    def permission(self, action: str) -> str:
+        """``crm.customer`` + ``read`` → ``crm:customer:read``."""
+        return f"{self.name.replace('.', ':')}:{action}"
+
+    @property
+    def permissions(self) -> list[str]:
+        return [self.permission(a) for a in ACTIONS]
+
+
+def add_model(config: Configurator, descriptor: ModelDescriptor) -> None:
+    """Register a model for the generic pages and the JSON API (see docs/models.md)."""
+    catalog = config.registry.zg_catalog
+    addon = catalog.addon_for_module(config.package_name)
+    if addon is None and not config.package_name.startswith("core"):
+        raise ValueError(f"add_model called outside an addon ({config.package_name})")
+    descriptor.addon = addon.name if addon is not None else "core"
+    if "." not in descriptor.name:
+        raise ValueError(f"model name {descriptor.name!r} must be '<addon>.<resource>'")
+
+    def register():
+        config.registry.zg_models[descriptor.name] = descriptor
+
+    config.action(("zhanggui.model", descriptor.name), register)
+
+
+def models_for(request) -> dict[str, ModelDescriptor]:
+    """The descriptors of the models whose addon is installed in the request's database."""
+    installed = request.addons
+    return {n: d for n, d in request.registry.zg_models.items()
+            if d.addon == "core" or installed.is_installed(d.addon)}
+
+
+def includeme(config: Configurator) -> None:
+    config.registry.zg_models = {}
+    config.add_directive("add_model", add_model)

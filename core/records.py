@@ -1,0 +1,390 @@
+"""The generic record service behind the list/form/detail pages and the JSON API.
+
+Pages and API call the same functions, so validation (the descriptor's colander
+schema), permissions and record scopes are the same in both. Scopes are applied in
+SQL through :meth:`core.security.access.Access.filter`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import decimal
+from collections.abc import Mapping
+from typing import Any
+
+import colander
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from .descriptors import ModelDescriptor
+from .i18n import _
+from .security.access import Access
+
+
+class Forbidden(Exception):
+    """The user may not do this (403)."""
+
+
+class NotFound(Exception):
+    """No such record, or not within the user's scope (404)."""
+
+
+class ValidationFailed(Exception):
+    """Bad input: ``errors`` maps field names to messages (400 / form messages)."""
+
+    def __init__(self, errors: Mapping[str, Any]):
+        super().__init__(dict(errors))
+        self.errors = dict(errors)
+
+
+#: The largest id a database integer primary key holds on every engine (64 bits).
+MAX_ID = 2 ** 63 - 1
+
+
+def integer_range(col_type) -> tuple[int, int] | None:
+    """The values an integer column holds on every engine (PostgreSQL's limits)."""
+    if isinstance(col_type, sa.types.TypeDecorator):
+        col_type = col_type.impl_instance
+    if isinstance(col_type, sa.SmallInteger):
+        return -2 ** 15, 2 ** 15 - 1
+    if isinstance(col_type, sa.BigInteger):
+        return -2 ** 63, 2 ** 63 - 1
+    if isinstance(col_type, sa.Integer):
+        return -2 ** 31, 2 ** 31 - 1
+    return None
+
+
+def max_id(model) -> int:
+    """The largest id the model's primary key column holds (32 bits for ``Integer`` on PostgreSQL)."""
+    column = column_for(model, "id")
+    bounds = integer_range(column.type) if column is not None else None
+    return bounds[1] if bounds else MAX_ID
+
+
+def column_for(model, name: str):
+    """The mapped column behind attribute ``name`` of ``model``, or None."""
+    try:
+        return sa.inspect(model).columns.get(name)
+    except sa.exc.NoInspectionAvailable:
+        return None
+
+
+def _clean_text(value: str) -> str:
+    # NUL cannot be stored in PostgreSQL text, and a lone surrogate cannot be encoded.
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+@dataclasses.dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+
+def bound_schema(descriptor: ModelDescriptor, session: Session, request=None, record=None, user=None):
+    """The descriptor's schema bound to what its deferred widgets and validators need."""
+    return descriptor.schema(request).bind(session=session, request=request, record=record, user=user,
+                                           descriptor=descriptor)
+
+
+def _attr(model, name: str):
+    attr = getattr(model, name, None)
+    if attr is None or not hasattr(attr, "property"):
+        return None
+    return attr
+
+
+def search_clause(descriptor: ModelDescriptor, text: str):
+    """The search box: every ``search_fields`` attribute contains ``text`` (case-insensitive)."""
+    text = _clean_text(text or "").strip()
+    if not text or not descriptor.search_fields:
+        return None
+    clauses = []
+    for name in descriptor.search_fields:
+        attr = _attr(descriptor.model, name)
+        if attr is not None:
+            clauses.append(attr.icontains(text, autoescape=True))
+    return sa.or_(*clauses) if clauses else None
+
+
+def filter_clauses(descriptor: ModelDescriptor, filters: Mapping[str, Any]) -> list:
+    """WHERE clauses for the declared filters; unknown names are ignored, bad values refused."""
+    out = []
+    declared = {f.name: f for f in descriptor.filters}
+    errors = {}
+    for name, value in filters.items():
+        flt = declared.get(name)
+        if flt is None or value in (None, "", []):
+            continue
+        attr = _attr(descriptor.model, name)
+        if attr is None:
+            continue
+        if isinstance(value, str):
+            value = _clean_text(value)
+        elif isinstance(value, (list, tuple)):
+            value = [_clean_text(v) if isinstance(v, str) else v for v in value]
+        try:
+            if flt.kind == "text":
+                out.append(attr.icontains(str(value), autoescape=True))
+            elif flt.kind == "bool":
+                out.append(attr.is_(str(value).lower() in ("1", "true", "yes", "on")))
+            elif flt.kind in ("date_range", "number_range"):
+                low, _sep, high = str(value).partition("..")
+                conv = dt.date.fromisoformat if flt.kind == "date_range" else _finite_decimal
+                if low:
+                    out.append(attr >= conv(low))
+                if high:
+                    out.append(attr <= conv(high))
+            else:
+                values = value if isinstance(value, (list, tuple)) else [value]
+                bounds = integer_range(attr.property.columns[0].type)
+                if bounds is not None:
+                    values = [int(v) for v in values]
+                    if any(not bounds[0] <= v <= bounds[1] for v in values):
+                        raise ValueError(name)
+                out.append(attr.in_(values))
+        except (ValueError, decimal.InvalidOperation):
+            errors[name] = _("Invalid filter value.")
+    if errors:
+        raise ValidationFailed(errors)
+    return out
+
+
+def _finite_decimal(text: str) -> decimal.Decimal:
+    value = decimal.Decimal(text)
+    if not value.is_finite() or abs(value) > 10 ** 15:
+        raise ValueError(text)
+    return value
+
+
+def order_clause(descriptor: ModelDescriptor, sort: str | None):
+    sort = sort or descriptor.order_by
+    desc = sort.startswith("-")
+    name = sort.lstrip("-")
+    sortable = {c.name for c in descriptor.columns if c.sortable} | {"id", descriptor.order_by.lstrip("-")}
+    attr = _attr(descriptor.model, name) if name in sortable else None
+    if attr is None:
+        attr, desc = descriptor.model.id, True
+    return (attr.desc() if desc else attr.asc()), descriptor.model.id.desc()
+
+
+def select(descriptor: ModelDescriptor, access: Access, q: str | None = None,
+           filters: Mapping[str, Any] | None = None, sort: str | None = None, action: str = "read"):
+    """The SELECT of the records the user may see, searched, filtered and sorted."""
+    if not access.allowed(descriptor.name, action):
+        raise Forbidden(descriptor.permission(action))
+    query = sa.select(descriptor.model).where(access.filter(descriptor, action))
+    clause = search_clause(descriptor, q or "")
+    if clause is not None:
+        query = query.where(clause)
+    for clause in filter_clauses(descriptor, filters or {}):
+        query = query.where(clause)
+    return query.order_by(*order_clause(descriptor, sort))
+
+
+def page(session: Session, descriptor: ModelDescriptor, access: Access, page: int = 1, size: int = 20,
+         **kw) -> Page:
+    query = select(descriptor, access, **kw)
+    size = max(1, min(int(size), 500))
+    page_no = max(1, int(page))
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    items = list(session.scalars(query.limit(size).offset((page_no - 1) * size)))
+    return Page(items=items, total=total or 0, page=page_no, size=size)
+
+
+def get(session: Session, descriptor: ModelDescriptor, access: Access, record_id, action: str = "read"):
+    """The record if the user may ``action`` it; NotFound when outside the scope."""
+    if not access.allowed(descriptor.name, action):
+        raise Forbidden(descriptor.permission(action))
+    try:
+        if not 0 < int(record_id) <= max_id(descriptor.model):
+            raise NotFound(record_id)  # beyond any id: no overflow error from the database either
+    except (TypeError, ValueError):
+        raise NotFound(record_id) from None
+    record = access.visible(session, descriptor, record_id, action)
+    if record is None:
+        raise NotFound(record_id)
+    return record
+
+
+def validate(descriptor: ModelDescriptor, session: Session, data: Mapping, request=None, record=None,
+             user=None, partial: bool = False, strict: bool = False) -> dict:
+    """Deserialize ``data`` with the descriptor's schema; ValidationFailed with per-field errors.
+
+    ``partial`` (PATCH) keeps the record's current value for fields not given;
+    ``strict`` (the API) refuses fields the schema does not know, and takes JSON
+    ``null`` as "not given" (the field's default, or "Required").
+    Messages are translated to the request's language when there is a request.
+    Values that the model's columns cannot hold (too long, integers out of range,
+    NUL characters) are refused per field too, so that no bad input reaches the
+    database as an error.
+    """
+    schema = bound_schema(descriptor, session, request, record, user)
+    if not isinstance(data, Mapping):
+        raise ValidationFailed({"": _("Expected a JSON object.")})
+    names = {n.name for n in schema.children}
+    if strict:
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValidationFailed({k: _("Unknown field.") for k in unknown})
+        data = {k: (colander.null if v is None else v) for k, v in data.items()}
+    if partial and record is not None:
+        data = {**serialize_for_schema(schema, record), **data}
+    translate = _translator(request)
+    try:
+        appstruct = schema.deserialize({k: v for k, v in data.items() if k in names})
+    except colander.Invalid as exc:
+        raise ValidationFailed(exc.asdict(translate=translate)) from None
+    errors = column_errors(descriptor.model, appstruct)
+    if errors:
+        raise ValidationFailed({k: translate(v) if translate else v for k, v in errors.items()})
+    return appstruct
+
+
+def _translator(request):
+    localizer = getattr(request, "localizer", None) if request is not None else None
+    return localizer.translate if localizer is not None else None
+
+
+def column_errors(model, appstruct: Mapping) -> dict:
+    """Per-field messages for values the model's columns cannot hold on every engine."""
+    errors: dict = {}
+    for name, value in appstruct.items():
+        if isinstance(value, str) and ("\x00" in value or not _encodable(value)):
+            errors[name] = _("Contains characters that cannot be stored.")
+            continue
+        column = column_for(model, name)
+        if column is None or value is None:
+            continue
+        col_type = column.type
+        length = getattr(col_type, "length", None)
+        if isinstance(value, str) and isinstance(col_type, sa.String) and length and len(value) > length:
+            errors[name] = _("Longer than ${max} characters.", mapping={"max": length})
+            continue
+        bounds = integer_range(col_type)
+        if bounds is None or isinstance(value, bool):
+            continue
+        scale = getattr(col_type, "scale", None) if isinstance(col_type, sa.types.TypeDecorator) else None
+        if isinstance(value, decimal.Decimal) and scale is not None:
+            value = value.scaleb(scale) if value.is_finite() else None
+        if isinstance(value, (int, decimal.Decimal)) and not bounds[0] <= value <= bounds[1] \
+                or value is None:
+            errors[name] = _("Out of the range this field can hold.")
+    return errors
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def serialize_for_schema(schema, record) -> dict:
+    """The record's current values in the schema's serialized (cstruct) form."""
+    appstruct = {}
+    for node in schema.children:
+        value = getattr(record, node.name, colander.null)
+        if value is None:
+            value = colander.null
+        appstruct[node.name] = value
+    return schema.serialize(appstruct)
+
+
+def _apply(record, appstruct: Mapping) -> None:
+    for key, value in appstruct.items():
+        if hasattr(type(record), key):
+            setattr(record, key, value)
+
+
+def create(session: Session, descriptor: ModelDescriptor, access: Access, data: Mapping, request=None,
+           strict: bool = False):
+    if not access.allowed(descriptor.name, "create"):
+        raise Forbidden(descriptor.permission("create"))
+    appstruct = validate(descriptor, session, data, request, None, access.user, strict=strict)
+    if descriptor.create is not None:
+        record = descriptor.create(session, appstruct, access.user)
+    else:
+        record = descriptor.model()
+        _apply(record, appstruct)
+        session.add(record)
+    if descriptor.owned and getattr(record, "owner_id", None) is None and access.user is not None:
+        record.owner_id = access.user.id
+        record.department_id = access.user.department_id
+    session.flush()
+    return record
+
+
+def update(session: Session, descriptor: ModelDescriptor, access: Access, record_id, data: Mapping,
+           request=None, partial: bool = False, strict: bool = False):
+    record = get(session, descriptor, access, record_id, "edit")
+    appstruct = validate(descriptor, session, data, request, record, access.user, partial=partial,
+                         strict=strict)
+    if descriptor.update is not None:
+        descriptor.update(session, record, appstruct, access.user)
+    else:
+        _apply(record, appstruct)
+    session.flush()
+    return record
+
+
+def delete(session: Session, descriptor: ModelDescriptor, access: Access, record_id) -> None:
+    record = get(session, descriptor, access, record_id, "delete")
+    if descriptor.delete is not None:
+        descriptor.delete(session, record, access.user)
+    else:
+        session.delete(record)
+    session.flush()
+
+
+def run_action(session: Session, descriptor: ModelDescriptor, access: Access, name: str, record_ids,
+               request=None, **params):
+    """Run a model action on records the user may act on; all or nothing."""
+    action = next((a for a in descriptor.actions if a.name == name), None)
+    if action is None:
+        raise NotFound(name)
+    records = [get(session, descriptor, access, rid, action.permission) for rid in record_ids]
+    result = action.func(request, session, records, access.user, **params)
+    session.flush()
+    return result
+
+
+def json_value(value):
+    """A Python value as JSON: Decimal as a string (exact), dates in ISO 8601, sets as lists.
+
+    Decimals are written in fixed-point notation ("1200.00", never "1.2E+3"); naive
+    datetimes are UTC (the kernel stores them so) and carry "+00:00"; sets are sorted.
+    """
+    if isinstance(value, decimal.Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.isoformat() + "+00:00"
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        try:
+            value = sorted(value)
+        except TypeError:
+            value = list(value)
+    if isinstance(value, (set, frozenset, tuple, list)):
+        return [json_value(v) for v in value]
+    if isinstance(value, bytes):
+        return None
+    return value
+
+
+def to_json(descriptor: ModelDescriptor, record) -> dict:
+    """A record as JSON: ``id``, the schema's fields, owner fields when owned."""
+    data = {"id": record.id}
+    for node in descriptor.schema(None).children:
+        data[node.name] = json_value(getattr(record, node.name, None))
+    if descriptor.owned:
+        data["owner_id"] = record.owner_id
+        data["department_id"] = record.department_id
+    return data

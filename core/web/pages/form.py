@@ -1,0 +1,134 @@
+"""The generic create and edit forms: deform from the descriptor's colander schema.
+
+The form validates for the field-level messages; the record service validates again
+and writes, so the pages and the API share one path (permissions, scope, services).
+"""
+from __future__ import annotations
+
+import colander
+import deform
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.view import view_config
+
+from ... import records
+from ...descriptors import ModelDescriptor
+from ...i18n import _
+from ...security.services import SecurityError
+from .common import crumbs, descriptor_of, flash, http_errors, require
+
+DEFORM_BASE = ("deform:static/scripts/jquery-2.0.3.min.js", "deform:static/scripts/deform.js")
+DEFORM_CSS = ("deform:static/css/form.css",)
+
+
+def make_form(request, descriptor: ModelDescriptor, record=None) -> deform.Form:
+    schema = records.bound_schema(descriptor, request.dbsession, request, record, request.user).clone()
+    schema.add(colander.SchemaNode(colander.String(), name="csrf_token", widget=deform.widget.HiddenWidget(),
+                                   default=request.session.get_csrf_token(), missing=""))
+    button = deform.Button("save", _("Save"), css_class="btn-primary")
+    return deform.Form(schema, buttons=(button,), formid="zg-record-form")
+
+
+def form_values(schema, record) -> dict:
+    """A record's values as the form's appstruct (sets as strings to match select values)."""
+    out = {}
+    for node in schema.children:
+        if node.name == "csrf_token" or not hasattr(record, node.name):
+            continue
+        value = getattr(record, node.name)
+        if value is None:
+            continue
+        if isinstance(value, (set, frozenset, list, tuple)):
+            value = {str(v) for v in value}
+        out[node.name] = value
+    return out
+
+
+def resources(request, form: deform.Form) -> dict[str, list[str]]:
+    """The deform scripts and stylesheets this form needs, as URLs (jQuery and deform first)."""
+    needed = form.get_widget_resources()
+    js = [*DEFORM_BASE, *[j for j in needed["js"] if j not in DEFORM_BASE]]
+    css = [*DEFORM_CSS, *[c for c in needed["css"] if c not in DEFORM_CSS]]
+    return {"js": [request.static_url(j) for j in js], "css": [request.static_url(c) for c in css]}
+
+
+def _fail(form: deform.Form, errors: dict) -> str:
+    """Render the form with the service's per-field errors (not caught by the form itself)."""
+    error = colander.Invalid(form.schema, _("Please correct the marked fields."))
+    positions = {node.name: pos for pos, node in enumerate(form.schema.children)}
+    for name, message in errors.items():
+        if name in positions:
+            error.add(colander.Invalid(form.schema[name], message), pos=positions[name])
+        else:
+            error.msg = message
+    form.widget.handle_error(form, error)
+    return form.render()  # with the values just submitted (the form's cstruct)
+
+
+def _save(request, descriptor: ModelDescriptor, form: deform.Form, record_id=None):
+    """Validate and write; the rendered form with messages, or the saved record."""
+    try:
+        form.validate(request.POST.items())
+    except deform.ValidationFailure as failure:
+        return failure.render(), None
+    # The cstruct the form just checked; the service deserializes it with the same schema.
+    data = {k: v for k, v in form.cstruct.items() if k != "csrf_token"}
+    session, access = request.dbsession, request.access
+    try:
+        with http_errors():
+            if record_id is None:
+                record = records.create(session, descriptor, access, data, request)
+            else:
+                record = records.update(session, descriptor, access, record_id, data, request)
+    except records.ValidationFailed as exc:
+        request.tm.doom()  # nothing the service may have flushed is committed
+        return _fail(form, exc.errors), None
+    except SecurityError as exc:
+        request.tm.doom()
+        return _fail(form, {exc.field or "": exc.message}), None
+    return None, record
+
+
+def _page(request, descriptor, form, html, record=None):
+    title = descriptor.title
+    if record is None:
+        crumbs(request, descriptor, (_("New"), None))
+        page_title = _("New ${model}", mapping={"model": request.translate(title)})
+    else:
+        label = descriptor.label(record)
+        crumbs(request, descriptor, (label, request.route_url("zg.model.detail", model=descriptor.name,
+                                                              id=record.id)), (_("Edit"), None))
+        page_title = _("Edit ${model}", mapping={"model": request.translate(title)})
+    return {"descriptor": descriptor, "form": html, "resources": resources(request, form),
+            "page_title": page_title, "record": record}
+
+
+@view_config(route_name="zg.model.new", renderer="core:web/templates/model/form.pt")
+def new(request):
+    descriptor = descriptor_of(request)
+    require(request, descriptor, "create")
+    form = make_form(request, descriptor)
+    if request.method == "POST":
+        html, record = _save(request, descriptor, form)
+        if record is not None:
+            flash(request, _("${model} created.", mapping={"model": request.translate(descriptor.title)}))
+            return HTTPSeeOther(request.route_url("zg.model.detail", model=descriptor.name, id=record.id))
+    else:
+        html = form.render()
+    return _page(request, descriptor, form, html)
+
+
+@view_config(route_name="zg.model.edit", renderer="core:web/templates/model/form.pt")
+def edit(request):
+    descriptor = descriptor_of(request)
+    require(request, descriptor, "edit")
+    with http_errors():
+        record = records.get(request.dbsession, descriptor, request.access, request.matchdict["id"], "edit")
+    form = make_form(request, descriptor, record)
+    if request.method == "POST":
+        html, saved = _save(request, descriptor, form, record.id)
+        if saved is not None:
+            flash(request, _("${model} saved.", mapping={"model": request.translate(descriptor.title)}))
+            return HTTPSeeOther(request.route_url("zg.model.detail", model=descriptor.name, id=saved.id))
+    else:
+        html = form.render(form_values(form.schema, record))
+    return _page(request, descriptor, form, html, record)
