@@ -1,8 +1,6 @@
 """base's pages: the company settings (administrators) and the company logo."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import colander
 import deform
 from babel.numbers import is_currency
@@ -11,8 +9,8 @@ from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
-import themes
 from core.i18n import _
+from core.web.theme import available_themes
 from core.web.pages.common import flash
 from core.web.pages.form import resources
 
@@ -27,9 +25,7 @@ LOGO_MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg
 
 def theme_choices() -> list[str]:
     """``default`` and every folder under themes/ that has a static/theme.css."""
-    root = Path(themes.__file__).parent
-    found = sorted(p.name for p in root.iterdir() if (p / "static" / "theme.css").is_file())
-    return ["default"] + [name for name in found if name != "default"]
+    return available_themes()
 
 
 def logo_type(data: bytes) -> str | None:
