@@ -27,6 +27,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from translationstring import TranslationString
 
+from ..web.urls import is_site_path
+
 from ..db import utcnow
 from .models import Notification
 
@@ -88,18 +90,6 @@ def render(notification: Notification, translate: Translate) -> tuple[str, str]:
         meta = data.get(field)
         out.append(_decode(text, meta, translate) if meta is not None and text else text)
     return out[0], out[1]
-
-
-# -- urls -------------------------------------------------------------------------------
-
-def is_site_path(url: str) -> bool:
-    """Whether ``url`` is a path on this site ("/crm/customer/5"), not another site.
-
-    "//host/…" and "/\\host/…" are other sites to browsers; so is anything with a scheme.
-    """
-    if not url or not url.startswith("/") or url.startswith("//"):
-        return False
-    return "\\" not in url and not any(ord(c) < 32 for c in url)
 
 
 # -- sending ----------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlsplit
 
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.security import NO_PERMISSION_REQUIRED, forget, remember
@@ -23,6 +22,7 @@ from ..security import services
 from ..security.models import User
 from ..security.services import LoginPolicy, SecurityError
 from . import auth_idle
+from .urls import site_url
 
 #: Waits between failed sign-ins go through this name, so tests replace it.
 sleep = time.sleep
@@ -46,20 +46,8 @@ def translate(request, message) -> str:
 
 
 def safe_next(request, value: str | None) -> str:
-    """``value`` when it is a path on this site, else the home page (no open redirect).
-
-    Refused: absolute URLs, scheme-relative ``//host``, backslashes (browsers read
-    ``/\\host`` as ``//host``), control characters and anything not starting with ``/``.
-    """
-    home = request.application_url + "/"
-    if not value or not isinstance(value, str) or not value.startswith("/") or len(value) > 2000:
-        return home
-    if value.startswith("//") or "\\" in value or any(ord(c) < 32 or ord(c) == 127 for c in value):
-        return home
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc:
-        return home
-    return request.host_url + value
+    """``value`` when it is a path on this site, else the dashboard (no open redirect)."""
+    return site_url(request, value)
 
 
 @contextmanager

@@ -1,12 +1,12 @@
 """Small helpers shared by the admin views: optional routes, record lookups, safe redirects."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
 
 from pyramid.httpexceptions import HTTPNotFound
 
 from ...descriptors import ModelDescriptor, models_for
 from ...i18n import _
+from ..urls import site_url
 
 
 def has_route(request, name: str) -> bool:
@@ -44,16 +44,5 @@ def list_url(request, descriptor: ModelDescriptor) -> str | None:
 
 
 def safe_next(request, value: str | None, default: str) -> str:
-    """``came_from`` only when it is a path on this site (no open redirect), else ``default``.
-
-    Refused: absolute and scheme-relative URLs, backslashes (browsers read ``/\\host``
-    as ``//host``) and control characters.
-    """
-    if not value or not isinstance(value, str) or not value.startswith("/") or len(value) > 2000:
-        return default
-    if value.startswith("//") or "\\" in value or any(ord(c) < 32 or ord(c) == 127 for c in value):
-        return default
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc:
-        return default
-    return request.host_url + value
+    """``came_from`` only when it is a path on this site (no open redirect), else ``default``."""
+    return site_url(request, value, default)

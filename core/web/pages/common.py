@@ -7,13 +7,13 @@ import datetime as dt
 import decimal
 from collections.abc import Iterator, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
 
 from ... import records
 from ...descriptors import Column, ModelDescriptor, models_for
 from ...i18n import _
+from ..urls import site_url
 
 PAGE_SIZES = (20, 50, 100)
 LABEL = "__label__"  # the pseudo column of a descriptor that declares none
@@ -45,12 +45,7 @@ def http_errors() -> Iterator[None]:
 
 def local_url(request, url: str | None, fallback: str) -> str:
     """``url`` if it stays on this site (a path), else ``fallback``: no open redirects."""
-    if not url:
-        return fallback
-    parts = urlsplit(url)
-    if parts.scheme or parts.netloc or not url.startswith("/") or url.startswith("//") or "\\" in url:
-        return fallback
-    return request.application_url + url
+    return site_url(request, url, fallback)
 
 
 def crumbs(request, descriptor: ModelDescriptor | None = None, *more: tuple[Any, str | None]) -> None:
