@@ -30,8 +30,11 @@ def create_user(session, appstruct, actor):
 
 def update_user(session, user, appstruct, actor):
     # Checked before the change: ``actor`` and ``user`` may be the same object.
-    if actor is not None and user.id == actor.id and not appstruct["is_admin"] and actor.is_admin:
-        raise services.SecurityError(_("You cannot remove your own administrator right."), field="is_admin")
+    if actor is not None and user.id == actor.id:
+        if not appstruct["is_admin"] and actor.is_admin:
+            raise services.SecurityError(_("You cannot remove your own administrator right."), field="is_admin")
+        if not appstruct["active"]:
+            raise services.SecurityError(_("You cannot deactivate your own account."), field="active")
     for key in _USER_FIELDS:
         setattr(user, key, appstruct[key])
     _set_memberships(session, user, appstruct)
@@ -77,7 +80,7 @@ def _yes_no(value) -> str:
 USER = ModelDescriptor(
     name="core.user", model=User, title=_("User"), title_plural=_("Users"),
     schema=lambda request: schemas.UserSchema(),
-    columns=[Column("login", _("Login")), Column("name", _("Name")), Column("department", _("Main department"),
+    columns=[Column("login", _("Login")), Column("name", _("Full name")), Column("department", _("Main department"),
              sortable=False), Column("email", _("Email")), Column("phone", _("Phone")),
              Column("active", _("Active"), format=_yes_no), Column("is_admin", _("Administrator"),
              format=_yes_no), Column("last_login_at", _("Last sign-in"))],

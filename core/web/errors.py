@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPFound
-from pyramid.view import forbidden_view_config, notfound_view_config
+from html import escape
+
+from pyramid.exceptions import URLDecodeError
+from pyramid.response import Response
+from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from ..i18n import _
 
@@ -33,6 +37,20 @@ def forbidden(exc, request):
     request.response.status = 403
     return {"title": _("Not allowed"), "message": _("You are not allowed to do this. Ask an administrator "
                                                     "for the permission if you need it.")}
+
+
+@exception_view_config(URLDecodeError)
+def bad_address(exc, request):
+    """An address that is not valid UTF-8 (``/m/%ff``): a clear 400, not a crash.
+
+    A bare page: the layout itself needs the request's address (menu, links).
+    """
+    title = request.translate(_("Bad address"))
+    message = request.translate(_("This address is not valid. Check the link you followed."))
+    body = (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
+            f"<body><h1>{escape(title)}</h1><p>{escape(message)}</p><p><a href=\"/\">掌柜 Zhanggui</a></p>"
+            "</body></html>")
+    return Response(body, status=400, content_type="text/html", charset="utf-8")
 
 
 @notfound_view_config(renderer="core:web/templates/error.pt")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import subprocess
 import sys
 import textwrap
@@ -198,3 +199,16 @@ def test_install_by_another_process_is_seen_by_the_serving_app(alpha_site):
     run_in_other_process(worker, "uninstall", alpha_site)
     worker.get("/beta", status=404)
     worker.get("/alpha", status=200)
+
+
+def test_an_address_that_is_not_utf8_answers_400_not_an_error(two_sites):
+    """``/m/%ff`` as a browser sends it (WebTest itself cannot build such a request)."""
+    client = signed_in(two_sites)
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/m/\xff", "SERVER_NAME": "localhost",
+               "SERVER_PORT": "80", "HTTP_HOST": "localhost", "wsgi.url_scheme": "http",
+               "HTTP_COOKIE": f"zhanggui={client.app.cookies['zhanggui']}", "wsgi.input": io.BytesIO()}
+    statuses = []
+    body = b"".join(two_sites(environ, lambda status, headers: statuses.append((status, dict(headers)))))
+    assert statuses[0][0].startswith("400")
+    assert statuses[0][1]["Content-Type"].startswith("text/html")
+    assert b"<!DOCTYPE html>" in body
