@@ -1,10 +1,10 @@
 """Error answers: sign-in redirect, 403 and 404 as pages for people, JSON for the API."""
 from __future__ import annotations
 
-from pyramid.httpexceptions import HTTPFound
 from html import escape
 
 from pyramid.exceptions import URLDecodeError
+from pyramid.httpexceptions import HTTPFound
 from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
