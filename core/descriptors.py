@@ -14,6 +14,7 @@ from typing import Any
 import colander
 from pyramid.config import Configurator
 
+from .search import SearchIndex, index_of
 from .security.models import ACTIONS, Owned
 
 
@@ -79,7 +80,7 @@ class ModelDescriptor:
     schema: Callable[[Any], colander.SchemaNode]  # schema(request) -> colander mapping schema
     columns: Sequence[Column] = ()
     filters: Sequence[Filter] = ()
-    search_fields: Sequence[str] = ()  # attributes the search box looks in
+    search_fields: Sequence[str] = ()  # attributes the search box looks in (without a search index)
     searchable: bool = True  # part of the global search
     actions: Sequence[Action] = ()
     order_by: str = "-id"
@@ -92,6 +93,19 @@ class ModelDescriptor:
 
     def __post_init__(self):
         MODEL_NAMES[self.model.__tablename__] = self.name
+        if self.search_index is not None and not self.search_fields:
+            self.search_fields = list(self.search_index.fields)
+
+    @property
+    def search_index(self) -> SearchIndex | None:
+        """The model's search index (``__search__`` on the model class, see docs/search.md).
+
+        Declared on the model, not here, because it is kept up to date on every flush of
+        the model's records, by any writer (CLI, jobs, imports), with or without this
+        descriptor. With an index the search box uses it, and ``search_fields``
+        defaults to its fields.
+        """
+        return index_of(self.model)
 
     @property
     def resource(self) -> str:

@@ -23,6 +23,7 @@ from . import migrate
 from .addons import Addon, AddonError, Catalog, dependents, resolve
 from .db import Database, utcnow
 from .models import AddonLog, InstalledAddon
+from .search.models import SearchEntry
 from .registry import AddonRegistry, Registries, bump_serial, plugin_manager, read_state
 
 ALWAYS_INSTALLED = "base"
@@ -376,9 +377,12 @@ class Lifecycle:
             for name in order:
                 version = rows[name][0]
                 if purge:
-                    for table in _addon_tables(conn, name, known):
+                    dropped = _addon_tables(conn, name, known)
+                    for table in dropped:
                         plan.rows_lost[table] = conn.execute(
                             sa.select(sa.func.count()).select_from(sa.table(table))).scalar_one()
+                    if dropped:  # their search index entries go with them
+                        conn.execute(sa.delete(SearchEntry).where(SearchEntry.table_name.in_(dropped)))
                     if name in self.catalog:
                         plan.migrations += migrate.downgrade_to_base(conn, self.catalog, name)
                     leftover = _addon_tables(conn, name, known)

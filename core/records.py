@@ -16,6 +16,7 @@ import colander
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from . import search
 from .descriptors import ModelDescriptor
 from .i18n import _
 from .security.access import Access
@@ -100,8 +101,15 @@ def _attr(model, name: str):
 
 
 def search_clause(descriptor: ModelDescriptor, text: str):
-    """The search box: every ``search_fields`` attribute contains ``text`` (case-insensitive)."""
+    """The search box, as a WHERE clause (None for an empty search).
+
+    A model with a search index (docs/search.md) is searched through ``zg_search``:
+    characters, pinyin, initials, phone fragments, every term required. Otherwise
+    any ``search_fields`` attribute contains ``text`` (case-insensitive, a scan).
+    """
     text = _clean_text(text or "").strip()
+    if text and descriptor.search_index is not None:
+        return search.search_clause(descriptor.model, text)
     if not text or not descriptor.search_fields:
         return None
     clauses = []

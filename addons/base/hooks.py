@@ -1,13 +1,15 @@
 """base's hook implementations."""
 from __future__ import annotations
 
+import datetime as dt
+
 from pyramid.renderers import render
 
 from core.hookspecs import hookimpl
 from core.i18n import _
 from core.security import demo
 
-from . import services
+from . import sequences, services
 from .models import Company, Settings
 
 
@@ -35,7 +37,10 @@ def demo_data(session, registry):
 @hookimpl
 def menu_items(request):
     return [{"id": "admin.company", "parent": "admin", "title": _("Company settings"), "order": 5,
-             "route": "base.company", "permission": "admin"}]
+             "route": "base.company", "permission": "admin"},
+            {"id": "admin.numbering", "parent": "admin", "title": _("Numbering"), "order": 6,
+             "route": "zg.model.list", "route_kw": {"model": "base.sequence"},
+             "permission": "base:sequence:read"}]
 
 
 @hookimpl
@@ -54,3 +59,30 @@ def dashboard_widgets(request):
         "is_admin": request.has_permission("admin"),
     }, request=request)
     return [{"id": "company", "title": _("Company"), "html": html, "order": 0, "width": 2}]
+
+
+@hookimpl
+def detail_tabs(request, descriptor, record):
+    """The "Next numbers" tab of a numbering sequence: previews for a chosen date, periods used."""
+    if descriptor.name != "base.sequence":
+        return None
+    session = request.dbsession
+    on, bad_date = dt.datetime.now(request.fmt.tzinfo).date(), False
+    if request.params.get("numbering_on"):
+        try:
+            chosen = dt.date.fromisoformat(request.params["numbering_on"])
+        except ValueError:
+            bad_date = True
+        else:  # years strftime writes with 4 digits, and a next period that exists
+            bad_date = not 1000 <= chosen.year <= 9998
+            on = on if bad_date else chosen
+    following_on = sequences.next_period_start(record.reset, on)
+    html = render("addons.base:templates/sequence_tab.pt", {
+        "sequence": record, "on": on, "bad_date": bad_date,
+        "next_number": sequences.format_number(record, sequences.current_counter(session, record, on) + 1, on),
+        "following_on": following_on,
+        "following": (sequences.format_number(record, sequences.current_counter(session, record, following_on) + 1,
+                                              following_on) if following_on else None),
+        "counters": sequences.counters(session, record),
+    }, request=request)
+    return [{"id": "numbers", "title": _("Next numbers"), "html": html, "order": 5}]

@@ -112,3 +112,4 @@ def main() -> None:
 # The subcommands register themselves on ``cli`` when imported.
 from . import addons_cmd, bench_cmd, i18n_cmd, init_cmd, jobs_cmd  # noqa: E402,F401
 from . import users_cmd  # noqa: E402,F401
+from . import search_cmd  # noqa: E402,F401

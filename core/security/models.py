@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ..db import Base, utcnow
+from ..search import SearchIndex
 
 #: Record scopes, narrowest first; each includes the ones before it.
 SCOPES = ("own", "shared", "department", "subtree", "all")
@@ -45,6 +46,8 @@ class User(Base):
     """A person who signs in. ``is_admin`` bypasses permissions (the company's administrator)."""
 
     __tablename__ = "zg_user"
+    #: Found by name (characters, pinyin, initials), login, e-mail and any phone fragment.
+    __search__ = SearchIndex(names=["name"], texts=["login", "email"], phones=["phone"])
 
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(sa.String(80), unique=True)

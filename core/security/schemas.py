@@ -49,7 +49,7 @@ IDS = {"items": {"type": "integer", "minimum": 1, "maximum": 2 ** 31 - 1}}
 
 class UserSchema(colander.MappingSchema):
     login = colander.SchemaNode(colander.String(), title=_("Login"), validator=_unique_login)
-    name = colander.SchemaNode(colander.String(), title=_("Name"), validator=colander.Length(1, 100))
+    name = colander.SchemaNode(colander.String(), title=_("Full name"), validator=colander.Length(1, 100))
     email = colander.SchemaNode(colander.String(), title=_("Email"), missing="",
                                 validator=colander.Email())
     phone = colander.SchemaNode(colander.String(), title=_("Phone"), missing="",

@@ -10,7 +10,7 @@ from pyramid.view import view_config
 from ..i18n import LOCALES, _
 from ..security import services
 from ..security.services import SecurityError
-from .auth import TEMPLATES, address, sign_in, translate
+from .auth import TEMPLATES, address, safe_next, sign_in, translate
 from .errors import wants_json
 from .i18n import COOKIE
 
@@ -91,7 +91,9 @@ def _save_language(request):
     localizer = make_localizer(locale or request.locale_name,
                                request.registry.queryUtility(ITranslationDirectories, default=[]))
     request.session.flash(localizer.translate(_("Your language is saved.")))
-    response = HTTPSeeOther(request.route_url("zg.account"))
+    # The user menu's language switch comes back to the page it was used on.
+    came_from = request.POST.get("came_from")
+    response = HTTPSeeOther(safe_next(request, came_from) if came_from else request.route_url("zg.account"))
     # The sign-in page (nobody signed in yet) follows the same choice.
     if locale:
         response.set_cookie(COOKIE, locale, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",

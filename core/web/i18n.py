@@ -1,4 +1,5 @@
-"""Locale per request: the user's language, else the browser's, else Chinese.
+"""Locale per request: ``?_LOCALE_=``, else the user's language, else the language cookie,
+else the browser's, else ``zhanggui.default_locale`` (Chinese unless set).
 
 Catalogs: the kernel's ``core/locale``, each addon's ``<addon>/locale`` when it has
 one, and colander's and deform's own (they ship ``zh_Hans``).
@@ -13,6 +14,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from pyramid.httpexceptions import HTTPException
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..i18n import DEFAULT_LOCALE, LOCALES, normalize_locale
 
@@ -20,7 +22,7 @@ COOKIE = "zg_locale"
 
 
 def negotiate_locale(request) -> str:
-    # An explicit choice (?_LOCALE_=en, used by the language switch) wins.
+    # An explicit choice for one page (?_LOCALE_=en in a link or an API call) wins.
     try:
         chosen = normalize_locale(request.GET.get("_LOCALE_") if request.method == "GET" else None)
     except UnicodeDecodeError:  # a query string that is not UTF-8: answered 400 elsewhere
@@ -29,18 +31,38 @@ def negotiate_locale(request) -> str:
         return chosen
     try:
         user = request.user
+        locale = user.locale if user is not None else None
     except HTTPException:  # no database for this host: nobody is signed in
-        user = None
-    if user is not None and user.locale in LOCALES:
-        return user.locale
+        locale = None
+    except SQLAlchemyError:
+        # The session failed (e.g. a refused write) before the first translation: the
+        # error page must still render, in the browser's language.
+        locale = None
+    if locale in LOCALES:
+        return locale
     cookie = normalize_locale(request.cookies.get(COOKIE))
     if cookie:
         return cookie
-    for lang in request.accept_language.basic_filtering(["zh-CN", "zh", "en"]) if request.accept_language else ():
-        found = normalize_locale(lang[0])
+    return browser_locale(request) or default_locale(request.registry.settings)
+
+
+def browser_locale(request) -> str | None:
+    """The first language of Accept-Language we ship, by preference (``en-US`` → en)."""
+    ranges = getattr(request.accept_language, "parsed", None) or ()  # None: no or a bad header
+    for lang, quality in sorted(ranges, key=lambda item: -item[1]):  # stable: header order on ties
+        found = normalize_locale(lang) if quality > 0 else None
         if found:
             return found
-    return request.registry.settings.get("pyramid.default_locale_name", DEFAULT_LOCALE)
+    return None
+
+
+def default_locale(settings) -> str:
+    """``zhanggui.default_locale`` (zh_Hans or en), Chinese when unset.
+
+    Not ``pyramid.default_locale_name``: Pyramid sets that to ``en`` when it is not
+    given, so it cannot tell "not configured" from "English".
+    """
+    return normalize_locale(settings.get("zhanggui.default_locale")) or DEFAULT_LOCALE
 
 
 def _babel_locale(request) -> Locale:

@@ -32,6 +32,17 @@ def _url(request, item) -> str | None:
     return None
 
 
+def _is_current(request, url: str | None) -> bool:
+    """The entry's page or a page below it (a list's detail, new and edit pages)."""
+    if not url:
+        return False
+    here = request.path_url
+    target = url.split("?")[0].rstrip("/")
+    if target == request.application_url.rstrip("/"):  # the dashboard: only itself
+        return here.rstrip("/") == target
+    return here == target or here.startswith(target + "/")
+
+
 def build_menu(request) -> list[MenuEntry]:
     if request.user is None:
         return []
@@ -44,7 +55,7 @@ def build_menu(request) -> list[MenuEntry]:
             continue
         entry = MenuEntry(id=item["id"], title=item["title"], url=_url(request, item),
                           order=int(item.get("order", 100)), icon=item.get("icon", ""))
-        entry.active = bool(entry.url) and request.url.split("?")[0] == entry.url.split("?")[0]
+        entry.active = _is_current(request, entry.url)
         entries[entry.id] = entry
         parents[entry.id] = item.get("parent")
     roots: list[MenuEntry] = []

@@ -19,6 +19,8 @@ def _dbsession(request):
     # The audit trail records who changed what from where (core/security/audit.py).
     session.info["zg.audit"] = True
     session.info["zg.address"] = request.client_addr or ""
+    # "Today" for services that date things (document numbers…) is the company's day.
+    session.info["zg.timezone"] = request.registry.settings.get("zhanggui.timezone", "Asia/Shanghai")
     request.add_finished_callback(lambda r: session.close())
     return session
 

@@ -1,25 +1,31 @@
 """Browser tests: a real server on a free port, Debian's Chromium driven by Playwright.
 
 Each test gets a fresh database (SQLite, and PostgreSQL when ZHANGGUI_TEST_PG is set)
-with the demo data, served by waitress in a thread. Screenshots go to
-test-artifacts/screenshots/ so a person can look at them.
+with base, the ``notes`` fixture addon and the demo data (``admin``/``admin123``,
+demo staff with ``demo1234``: see core/security/demo.py), served by waitress in a
+thread. Screenshots go to test-artifacts/screenshots/ (git-ignored) so a person
+can look at them; a test whose page raised a JavaScript error fails.
+
+Chromium is Debian's (scripts/apt-packages.txt), never one downloaded by
+``playwright install``; set ZHANGGUI_CHROMIUM to use another binary.
 """
 from __future__ import annotations
 
-import os
 import socket
+import tempfile
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from core.db import Database
+from core.db import Database, _databases
 from core.lifecycle import Lifecycle
+from core.testing import fresh_database_url
 from core.web import make_app
 from tests.conftest import fixture_catalog
 
-CHROMIUM = os.environ.get("ZHANGGUI_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+from .support import CHROMIUM, DESKTOP, SETTINGS, TIMEOUT_MS
 
 
 def _free_port() -> int:
@@ -30,21 +36,44 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=TIMEOUT_MS)
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"no Chromium at {CHROMIUM}: scripts/test installs Debian's chromium "
+                    "(scripts/apt-packages.txt), or set ZHANGGUI_CHROMIUM")
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
+                  "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage"],
         )
         yield chromium
         chromium.close()
 
 
 @pytest.fixture
-def server(db_url):
-    """The back office with base, the notes fixture addon and demo data, on a free port."""
+def db_url(engine_name) -> Iterator[str]:
+    """The test's fresh database; a SQLite file lives in a folder of its own.
+
+    Not under pytest's numbered temporary folders: a browser test keeps its SQLite
+    file open in server threads for seconds, and those folders are shared with
+    every other pytest session on the machine.
+    """
+    with tempfile.TemporaryDirectory(prefix="zg-browser-") as folder:
+        with fresh_database_url(engine_name, Path(folder)) as url:
+            yield url
+
+
+@pytest.fixture
+def server(db_url) -> Iterator[str]:
+    """The back office with base, the notes fixture addon and demo data, on a free port.
+
+    Yields the base URL (``http://127.0.0.1:<port>``); the ``db_url`` fixture in the
+    same test is this server's database (see :func:`.support.db_session`).
+    """
+    from waitress import wasyncore
     from waitress.server import create_server
 
     catalog = fixture_catalog("notes")
@@ -53,35 +82,50 @@ def server(db_url):
     life.install(["notes"])
     life.load_demo()
     db.dispose()
-    app = make_app({"zhanggui.db_url": db_url, "zhanggui.session_secret": "browser-tests"}, catalog=catalog)
-    port = _free_port()
-    srv = create_server(app, host="127.0.0.1", port=port, threads=32)
-    thread = threading.Thread(target=srv.run, daemon=True)
+    app = make_app({"zhanggui.db_url": db_url, **SETTINGS}, catalog=catalog)
+    srv = create_server(app, host="127.0.0.1", port=_free_port(), threads=16, asyncore_loop_timeout=0.1)
+    thread = threading.Thread(target=srv.run, name="browser-test-server", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}"
-    srv.close()
+    yield f"http://127.0.0.1:{srv.effective_port}"
+    # The pages are closed by now (open_page ends first). The loop's own thread
+    # closes every connection (closing them from here races its select()) and ends;
+    # idle worker threads end at once, one serving a badge stream at its next write
+    # (a fraction of a second). No thread is left using the database when it is
+    # dropped.
+    srv.trigger.pull_trigger(lambda: wasyncore.close_all(srv._map))
+    thread.join(5)
+    srv.task_dispatcher.shutdown(timeout=5)
+    served = _databases.pop(str(db_url), None)
+    if served is not None:
+        served.dispose()
 
 
 @pytest.fixture
-def page(browser, request):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
-    pg = context.new_page()
-    pg.set_default_timeout(10_000)
-    yield pg
-    context.close()
+def open_page(browser, server) -> Iterator[Callable]:
+    """``open_page(locale="zh-CN", viewport=DESKTOP, **context_options)``: a page in a new
+    browser context (its own cookies: another person, or another device).
+
+    A JavaScript error on any of these pages fails the test.
+    """
+    contexts = []
+    errors: list[str] = []  # uncaught JavaScript errors
+
+    def _open(locale: str = "zh-CN", viewport: dict | None = None, **options):
+        context = browser.new_context(locale=locale, viewport=viewport or DESKTOP,
+                                      accept_downloads=True, **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        pg = context.new_page()
+        pg.on("pageerror", lambda exc: errors.append(f"{pg.url}: {exc}"))
+        return pg
+
+    yield _open
+    for context in contexts:
+        context.close()
+    assert not errors, "JavaScript errors on the pages:\n" + "\n".join(errors)
 
 
-def shot(page, name: str) -> Path:
-    """Save a screenshot to look at (test-artifacts/screenshots/<name>.png)."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def sign_in(page, base_url: str, login: str = "admin", password: str = "admin123") -> None:
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/**")
+@pytest.fixture
+def page(open_page):
+    """A desktop page (1280×800) whose browser prefers Simplified Chinese."""
+    return open_page()

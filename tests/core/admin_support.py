@@ -178,7 +178,8 @@ class Browser:
     """A WebTest client signed in as one user, with the session's CSRF token."""
 
     def __init__(self, app, user_id: int | None = None, host: str = "localhost"):
-        self.app = webtest.TestApp(app, extra_environ={"HTTP_HOST": host})
+        # The tests read English texts (the Chinese pages: tests/core/test_i18n.py).
+        self.app = webtest.TestApp(app, extra_environ={"HTTP_HOST": host, "HTTP_ACCEPT_LANGUAGE": "en"})
         self.csrf = ""
         if user_id is not None:
             self.csrf = self.app.get(f"/_test/signin/{user_id}").text

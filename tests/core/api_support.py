@@ -83,14 +83,16 @@ class Site:
 
     def cookie_client(self, uid: int) -> tuple[webtest.TestApp, str]:
         """A browser-like client signed in as ``uid`` with a session cookie, and its CSRF token."""
-        client = webtest.TestApp(self.app.app)
+        client = webtest.TestApp(self.app.app, extra_environ=self.app.extra_environ)
         csrf = client.get(f"/_test/sign-in/{uid}").json["csrf"]
         return client, csrf
 
 
 def make_site(db_url: str, addons=("notes",)) -> Site:
     install(db_url, addons)
-    return Site(db_url, webtest.TestApp(make_app(db_url)), Database(db_url))
+    # Messages are read in English unless a test asks for another language.
+    app = webtest.TestApp(make_app(db_url), extra_environ={"HTTP_ACCEPT_LANGUAGE": "en"})
+    return Site(db_url, app, Database(db_url))
 
 
 def bearer(token: str, **headers: str) -> dict[str, str]:

@@ -30,7 +30,8 @@ class Site:
 
     def browser(self, **environ) -> Browser:
         return Browser(webtest.TestApp(self.app, extra_environ={
-            "HTTP_HOST": "localhost", "REMOTE_ADDR": ADDRESS, **environ}))
+            "HTTP_HOST": "localhost", "REMOTE_ADDR": ADDRESS,
+            "HTTP_ACCEPT_LANGUAGE": "en", **environ}))  # the tests read English texts
 
     def user(self, user_id: int | None = None) -> User:
         with self.database.session() as session:

@@ -54,7 +54,8 @@ def build_app(db_url: str, catalog=None, plugins: Iterable = ()) -> webtest.Test
     extensions = config.registry.queryUtility(IRequestExtensions)
     if extensions is None or "unread_count" not in extensions.descriptors:
         config.add_request_method(lambda r: 0, "unread_count", reify=True)
-    return webtest.TestApp(config.make_wsgi_app())
+    # The tests read English texts; the Chinese pages are tested in tests/core/test_i18n.py.
+    return webtest.TestApp(config.make_wsgi_app(), extra_environ={"HTTP_ACCEPT_LANGUAGE": "en"})
 
 
 def install(db_url: str, addons=("notes",), catalog=None) -> None:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 import webtest
 
 from core.db import Database
-from core.security.models import AuditEntry, Role
+from core.security.models import AuditEntry, Department, Role, User
 from core.testing import fresh_database_url
 from tests.core.api_support import FULL, Site, bearer, install, make_app, make_site
 
@@ -354,3 +354,20 @@ def test_input_that_is_not_utf8_or_not_storable_is_400_json(site, writer):
     response = site.app.post(NOTES, lone_surrogate, headers=json_headers, status=400)
     assert response.json == {"errors": {"title": "Contains characters that cannot be stored."}}
     assert site.count() == 0
+
+
+def test_deleting_a_department_that_still_has_people_is_refused_in_the_users_language(site):
+    """The database refuses the delete (a foreign key): 409, answered in the user's language,
+    even though the refused flush left the request's session unusable."""
+    uid, admin = site.user("boss", admin=True)
+    with site.db.session() as session:
+        dept = Department(name="销售部", path="/")
+        session.add(dept)
+        session.flush()
+        session.get(User, uid).department_id = dept.id
+        session.get(User, uid).locale = "zh_Hans"
+        session.commit()
+        dept_id = dept.id
+    refused = site.app.delete(f"/api/v1/core.department/{dept_id}", headers=bearer(admin), status=409)
+    assert refused.content_type == "application/json" and refused.json["error"]
+    assert site.count("zg_department") == 1

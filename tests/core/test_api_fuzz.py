@@ -41,6 +41,7 @@ SEEDS = {
     "core.department": lambda i: {"name": f"dept {i}"},
     "core.role": lambda i: {"name": f"role {i}"},
     "core.user": lambda i: {"login": f"user{i}", "name": f"User {i}"},
+    "base.sequence": lambda i: {"code": f"fuzz.doc{i}", "name": f"Sequence {i}"},
 }
 
 

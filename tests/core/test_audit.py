@@ -54,7 +54,8 @@ def site(db_url):
         session.execute(sa.update(AuditEntry).where(AuditEntry.action == "login").values(at=DAY2))
         session.execute(sa.update(AuditEntry).where(AuditEntry.action == "login_failed").values(at=DAY3))
         session.commit()
-    yield make_test_app({"zhanggui.db_url": db_url}), db, ids
+    # Days in the filters are the company's days: UTC here keeps the boundaries plain.
+    yield make_test_app({"zhanggui.db_url": db_url, "zhanggui.timezone": "UTC"}), db, ids
     db.dispose()
 
 
@@ -132,7 +133,7 @@ def test_export_to_excel_with_formulas_neutralized(site):
     assert "attachment" in response.headers["Content-Disposition"]
     sheet = openpyxl.load_workbook(io.BytesIO(response.body)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("Time (UTC)", "User", "Action")
+    assert rows[0][:3] == ("Time", "User", "Action")
     logins = sorted(row[1] for row in rows[1:])
     assert logins == sorted(EVIL)  # exactly as typed, shown as text, never run
     for row in sheet.iter_rows(min_row=2):
@@ -180,3 +181,15 @@ def test_nobody_can_change_the_audit_log(site):
     assert {n for n in names if "audit" in n} == {"zg.audit", "zg.audit.export"}
     with db.session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == before
+
+
+def test_dates_are_the_company_time_zone_days(site):
+    """2026-03-02 23:59 UTC is already 3 March in Shanghai: the filter and the export agree."""
+    _app, db, ids = site
+    app = make_test_app({"zhanggui.db_url": db.url, "zhanggui.timezone": "Asia/Shanghai"})
+    admin = Browser(app, ids["admin"])
+    day3 = admin.get("/admin/audit", params={"date_from": "2026-03-03", "date_to": "2026-03-03"})
+    assert {action for action, _login in entries(day3)} == {"login", "login_failed"}
+    response = admin.get("/admin/audit/export.xlsx", params={"action": "login"})
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.body)).active.iter_rows(values_only=True))
+    assert rows[1][0] == dt.datetime(2026, 3, 3, 7, 59)

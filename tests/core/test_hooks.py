@@ -198,24 +198,24 @@ def test_hook_addon_installed_that_raises_rolls_back_the_install(database, lifec
 def test_hook_menu_items(database, lifecycle, engine_name, tmp_path):
     registries = Registries(lifecycle.catalog)
     lifecycle.install([])  # base only
-    assert menu_ids(registries, database) == {"admin.company"}
+    assert menu_ids(registries, database) == {"admin.company", "admin.numbering"}
 
     lifecycle.install(["hooky"])
     # beta is available on the host but not installed here: its entry is not offered.
-    assert menu_ids(registries, database) == {"admin.company", "alpha", "hooky"}
+    assert menu_ids(registries, database) == {"admin.company", "admin.numbering", "alpha", "hooky"}
 
     lifecycle.install(["beta"])
-    assert menu_ids(registries, database) == {"admin.company", "alpha", "hooky", "beta"}
+    assert menu_ids(registries, database) == {"admin.company", "admin.numbering", "alpha", "hooky", "beta"}
 
     lifecycle.uninstall(["beta"])  # data kept, hooks gone
-    assert menu_ids(registries, database) == {"admin.company", "alpha", "hooky"}
+    assert menu_ids(registries, database) == {"admin.company", "admin.numbering", "alpha", "hooky"}
 
     # One process, two databases: each registry offers its own addons' entries.
     with fresh_database_url(engine_name, tmp_path) as url:
         other = Database(url)
         try:
             Lifecycle(other, lifecycle.catalog).install(["beta"])
-            assert menu_ids(registries, other) == {"admin.company", "alpha", "beta"}
-            assert menu_ids(registries, database) == {"admin.company", "alpha", "hooky"}
+            assert menu_ids(registries, other) == {"admin.company", "admin.numbering", "alpha", "beta"}
+            assert menu_ids(registries, database) == {"admin.company", "admin.numbering", "alpha", "hooky"}
         finally:
             other.dispose()

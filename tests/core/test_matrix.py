@@ -58,8 +58,8 @@ def _rows(page) -> list[str]:
 def test_the_matrix_shows_every_installed_model_with_its_grants(site):
     app, main, _other, ids = site
     page = Browser(app, ids["main"]["admin"]).get(f"/admin/roles/{ids['main']['role']}/permissions")
-    assert _rows(page) == ["core.department", "core.role", "core.user", "notes.note"]
-    assert [th.text.strip() for th in page.html.select("th[scope=colgroup]")] == ["System", "notes"]
+    assert _rows(page) == ["core.department", "core.role", "core.user", "base.sequence", "notes.note"]
+    assert [th.text.strip() for th in page.html.select("th[scope=colgroup]")] == ["System", "base", "notes"]
     checked = {box["name"] for box in page.html.select("input[type=checkbox][checked]")}
     assert checked == {f"grant:notes.note:{a}" for a in ("read", "create", "edit", "delete")}
     scope = page.html.select_one("select[name='scope:notes.note'] option[selected]")
@@ -124,15 +124,15 @@ def test_a_newly_installed_addon_appears_in_the_matrix(site):
     app, _main, other, ids = site
     admin = Browser(app, ids["other"]["admin"], host=OTHER_HOST)
     url = f"/admin/roles/{ids['other']['role']}/permissions"
-    assert _rows(admin.get(url)) == ["core.department", "core.role", "core.user"]
+    assert _rows(admin.get(url)) == ["core.department", "core.role", "core.user", "base.sequence"]
     admin.post(url, {"grant:core.role:read": "1"}, status=302)
     assert _grants(other, ids["other"]["role"])["notes.note"]  # kept: notes is not installed here
 
     Lifecycle(other, fixture_catalog("notes")).install(["notes"])
 
     page = admin.get(url)
-    assert _rows(page) == ["core.department", "core.role", "core.user", "notes.note"]
-    assert [th.text.strip() for th in page.html.select("th[scope=colgroup]")] == ["System", "notes"]
+    assert _rows(page) == ["core.department", "core.role", "core.user", "base.sequence", "notes.note"]
+    assert [th.text.strip() for th in page.html.select("th[scope=colgroup]")] == ["System", "base", "notes"]
 
 
 def test_the_users_of_a_role(site):

@@ -58,8 +58,8 @@ def test_each_database_gets_the_hooks_of_its_own_addons(two_databases, catalog):
 
     assert reg1.names == {"base", "alpha", "beta", "glue"}
     assert reg2.names == {"base", "alpha"}
-    assert menu_ids(reg1) == {"admin.company", "alpha", "beta"}
-    assert menu_ids(reg2) == {"admin.company", "alpha"}
+    assert menu_ids(reg1) == {"admin.company", "admin.numbering", "alpha", "beta"}
+    assert menu_ids(reg2) == {"admin.company", "admin.numbering", "alpha"}
     # beta offers beta_noted, glue implements it: callable only where both are installed.
     assert reg1.hook.beta_noted(text="order 7") == ["glue saw order 7"]
     assert not hasattr(reg2.hook, "beta_noted")
@@ -93,7 +93,7 @@ def test_uninstalled_addon_leaves_the_registry_but_keeps_its_data(database, cata
 
     registry = registries.get(database)
     assert registry.names == {"base", "alpha"}
-    assert menu_ids(registry) == {"admin.company", "alpha"}
+    assert menu_ids(registry) == {"admin.company", "admin.numbering", "alpha"}
     assert not hasattr(registry.hook, "beta_noted")
     with database.engine.connect() as conn:
         assert sa.inspect(conn).has_table("beta_note")  # data kept, only disabled

@@ -212,3 +212,14 @@ def test_an_address_that_is_not_utf8_answers_400_not_an_error(two_sites):
     assert statuses[0][0].startswith("400")
     assert statuses[0][1]["Content-Type"].startswith("text/html")
     assert b"<!DOCTYPE html>" in body
+
+
+def test_the_menu_marks_the_page_and_the_pages_below_it(two_sites):
+    client = signed_in(two_sites)
+
+    def active(path):
+        return [a.text for a in client.get(path, {"_LOCALE_": "en"}).html.select(".zg-nav li.active > a")]
+
+    assert active("/") == ["Dashboard"]
+    assert active("/m/core.user") == ["Users"]
+    assert active("/m/core.user/new") == ["Users"]  # a page below the list keeps it marked

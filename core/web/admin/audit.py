@@ -92,14 +92,19 @@ def _model_names(model: str, descriptors: Mapping[str, ModelDescriptor]) -> set[
     return names
 
 
-def audit_select(filters: AuditFilters, descriptors: Mapping[str, ModelDescriptor]) -> sa.Select:
-    """The audit entries matching the filters, newest first."""
+def _utc(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    """The start of ``day`` in the company's time zone, as stored (naive UTC)."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def audit_select(filters: AuditFilters, descriptors: Mapping[str, ModelDescriptor],
+                 tz: dt.tzinfo = dt.UTC) -> sa.Select:
+    """The audit entries matching the filters, newest first; dates are days in ``tz``."""
     query = sa.select(AuditEntry)
     if filters.date_from:
-        query = query.where(AuditEntry.at >= dt.datetime.combine(filters.date_from, dt.time()))
+        query = query.where(AuditEntry.at >= _utc(filters.date_from, tz))
     if filters.date_to:
-        query = query.where(AuditEntry.at < dt.datetime.combine(filters.date_to + dt.timedelta(days=1),
-                                                                dt.time()))
+        query = query.where(AuditEntry.at < _utc(filters.date_to + dt.timedelta(days=1), tz))
     if filters.user:
         query = query.where(AuditEntry.login.icontains(filters.user, autoescape=True))
     if filters.action:
@@ -150,15 +155,16 @@ def show(value) -> str:
     return '""' if value == "" else str(value)
 
 
-def audit_workbook(session: Session, query: sa.Select, translate) -> bytes:
+def audit_workbook(session: Session, query: sa.Select, translate, tz: dt.tzinfo = dt.UTC) -> bytes:
     """The entries as an .xlsx file (at most :data:`EXPORT_LIMIT` rows)."""
-    header = [translate(t) for t in (_("Time (UTC)"), _("User"), _("Action"), _("Model"),
+    header = [translate(t) for t in (_("Time"), _("User"), _("Action"), _("Model"),
                                      _("Record"), _("Address"), _("Changes"))]
 
     def rows():
         for entry in session.scalars(query.limit(EXPORT_LIMIT).execution_options(yield_per=1000)):
             title = ACTION_TITLES.get(entry.action)
-            yield (entry.at, entry.login, translate(title) if title else entry.action, entry.model,
+            at = entry.at.replace(tzinfo=dt.UTC).astimezone(tz).replace(tzinfo=None)
+            yield (at, entry.login, translate(title) if title else entry.action, entry.model,
                    entry.record_id, entry.address, changes_text(entry))
 
     return spreadsheet.workbook(translate(_("Audit log")), header, rows())
@@ -179,7 +185,8 @@ def audit_view(request):
         request.response.status = 400
         result = Page(items=[], total=0, page=1, size=PAGE_SIZE)
     else:
-        result = audit_page(request.dbsession, audit_select(filters, descriptors), page_no)
+        result = audit_page(request.dbsession, audit_select(filters, descriptors, request.fmt.tzinfo),
+                            page_no)
     by_table = {getattr(d.model, "__tablename__", ""): d for d in descriptors.values()}
     links.crumbs(request, (_("Audit log"), None))
 
@@ -209,8 +216,8 @@ def audit_export(request):
     if errors:
         return Response(status=400, content_type="text/plain", charset="utf-8",
                         text="; ".join(f"{k}: {request.translate(v)}" for k, v in errors.items()))
-    query = audit_select(filters, models_for(request))
-    body = audit_workbook(request.dbsession, query, request.translate)
+    query = audit_select(filters, models_for(request), request.fmt.tzinfo)
+    body = audit_workbook(request.dbsession, query, request.translate, request.fmt.tzinfo)
     name = f"audit-{dt.date.today():%Y%m%d}.xlsx"
     return Response(body=body, content_type=spreadsheet.XLSX,
                     content_disposition=f'attachment; filename="{name}"')

@@ -149,8 +149,8 @@ def _page(request, role: Role, groups: list[Group], error=None) -> dict:
     _crumbs(request, role, _("Permissions"))
     return {"page_title": _("Permissions of ${role}", mapping={"role": role.name}), "role": role,
             "groups": groups, "actions": ACTIONS, "action_titles": ACTION_TITLES, "scopes": SCOPES,
-            "scope_titles": SCOPE_TITLES, "field": field, "scope_field": scope_field, "error": error,
-            "users_url": request.route_url("zg.role.users", id=role.id)}
+            "scope_titles": SCOPE_TITLES, "scope_label": _("Scope"), "field": field, "scope_field": scope_field,
+            "error": error, "users_url": request.route_url("zg.role.users", id=role.id)}
 
 
 @view_config(route_name="zg.role.matrix", request_method="GET", permission="admin",

@@ -82,7 +82,8 @@ def _load(request, descriptor, values: dict, check) -> dict:
 
 
 def _share_values(request, descriptor, ids) -> dict:
-    values = _base(request, descriptor, ids, _("Share ${what}", mapping={"what": descriptor.title_plural}))
+    values = _base(request, descriptor, ids, _("Share ${what}",
+                                              mapping={"what": request.translate(descriptor.title_plural)}))
     values = _load(request, descriptor, values, sharing.can_share)
     if len(values["records"]) == 1 and not values["refused"]:
         record = values["records"][0]
@@ -168,7 +169,8 @@ def unshare(request):
 
 
 def _transfer_values(request, descriptor, ids) -> dict:
-    values = _base(request, descriptor, ids, _("Transfer ${what}", mapping={"what": descriptor.title_plural}))
+    values = _base(request, descriptor, ids, _("Transfer ${what}",
+                                              mapping={"what": request.translate(descriptor.title_plural)}))
     values["to"] = request.params.get("to", "")
     values["reason"] = request.params.get("reason", "")
     return _load(request, descriptor, values, sharing.can_transfer)

@@ -33,6 +33,14 @@
         toggle.focus();
       }
     });
+    /* A tap on the dimmed page beside the open menu closes it (and does nothing else). */
+    document.addEventListener("click", function (event) {
+      if (toggle.getAttribute("aria-expanded") === "true" && !nav.contains(event.target)
+          && !toggle.contains(event.target)) {
+        event.preventDefault();
+        toggle.click();
+      }
+    }, true);
   }
 
   /* Read-only fields holding a secret shown once (a new token or password). */
