@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 
 import click
@@ -41,7 +42,7 @@ def _find(session: Session, login: str):
 
 
 def _password_from_stdin() -> str:
-    return click.get_text_stream("stdin").readline().rstrip("\r\n")
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 def _refused(exc) -> click.ClickException:
