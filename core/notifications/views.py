@@ -9,6 +9,7 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from ..i18n import _
+from ..web.urls import is_site_path
 from . import services
 from .stream import StreamSettings, unread_events
 
@@ -91,7 +92,7 @@ def notification_open(request) -> HTTPFound:
     if notification is None:
         raise HTTPNotFound()
     services.mark_read(request.dbsession, uid, [notification.id])
-    if services.is_site_path(notification.url):
+    if is_site_path(notification.url):
         return HTTPFound(_site_url(request, notification.url))
     return HTTPFound(request.route_url("zg.notifications"))
 
