@@ -5,3 +5,10 @@ from __future__ import annotations
 def includeme(config):
     config.include(".views")
     config.include(".registration")  # base.sequence: generic pages and API
+    # Master data, then what works on any record, then documents and their approval.
+    config.include(".products")
+    config.include(".partners")
+    config.include(".activities")
+    config.include(".attachments")
+    config.include(".documents")
+    config.include(".approval")

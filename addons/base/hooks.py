@@ -9,8 +9,35 @@ from core.hookspecs import hookimpl
 from core.i18n import _
 from core.security import demo
 
-from . import sequences, services
+from . import activities, approval, attachments, documents, partners, products, sequences, services
+from .activities import demo as activities_demo, hooks as activities_hooks
+from .approval import demo as approval_demo, hooks as approval_hooks
+from .attachments import demo as attachments_demo, hooks as attachments_hooks
+from .documents import demo as documents_demo, hooks as documents_hooks
 from .models import Company, Settings
+from .partners import demo as partners_demo, hooks as partners_hooks
+from .products import demo as products_demo, hooks as products_hooks
+
+#: The parts of base, in dependency order (their demo data is made in this order).
+PARTS = ((products_hooks, products_demo), (partners_hooks, partners_demo),
+         (activities_hooks, activities_demo), (attachments_hooks, attachments_demo),
+         (documents_hooks, documents_demo), (approval_hooks, approval_demo))
+
+
+def _collect() -> None:
+    """Lift each part's hook implementations into this module, the one plugin of base.
+
+    A part implements a hook under its own function name with
+    ``@hookimpl(specname="menu_items")``; pluggy then calls every one of them.
+    """
+    for module, _demo in PARTS:
+        part = module.__name__.rsplit(".", 2)[-2]
+        for name, value in vars(module).items():
+            if callable(value) and hasattr(value, "zhanggui_impl"):
+                globals()[f"_{part}_{name}"] = value
+
+
+_collect()
 
 
 @hookimpl
@@ -31,7 +58,10 @@ def demo_data(session, registry):
     company.bank_name = "中国工商银行杭州文三路支行"
     company.bank_account = "1202 0212 0990 0123 456"
     # The demo people (departments, staff, roles, the demo login) live in the kernel.
-    return [f"demo company: {company.name}", *demo.create_people(session)]
+    lines = [f"demo company: {company.name}", *demo.create_people(session)]
+    for _hooks, part_demo in PARTS:
+        lines.extend(part_demo.create(session) or [])
+    return lines
 
 
 @hookimpl

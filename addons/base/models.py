@@ -104,3 +104,12 @@ class SequenceCounter(Base):
     sequence_id: Mapped[int] = mapped_column(sa.ForeignKey("base_sequence.id"), primary_key=True)
     period: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
     value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+# Every part's tables belong to base's metadata (migrations, schema checks).
+from .products import models as _products  # noqa: E402,F401
+from .partners import models as _partners  # noqa: E402,F401
+from .activities import models as _activities  # noqa: E402,F401
+from .attachments import models as _attachments  # noqa: E402,F401
+from .documents import models as _documents  # noqa: E402,F401
+from .approval import models as _approval  # noqa: E402,F401

@@ -36,6 +36,7 @@ def includeme(config):
     config.add_route("zg.model.print", "/m/{model}/print")
     config.add_route("zg.model.batch", "/m/{model}/batch")
     config.add_route("zg.model.columns", "/m/{model}/columns")
+    config.add_route("zg.model.lookup", "/m/{model}/lookup")
     config.add_route("zg.model.detail", f"/m/{{model}}/{ID}")
     config.add_route("zg.model.edit", f"/m/{{model}}/{ID}/edit")
     config.add_route("zg.model.delete", f"/m/{{model}}/{ID}/delete")

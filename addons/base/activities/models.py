@@ -1,0 +1,2 @@
+"""activities models."""
+from __future__ import annotations

@@ -1,0 +1,2 @@
+"""approval models."""
+from __future__ import annotations

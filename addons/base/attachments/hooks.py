@@ -1,0 +1,2 @@
+"""attachments hook implementations (collected by addons/base/hooks.py; use @hookimpl(specname=...))."""
+from __future__ import annotations

@@ -1,0 +1,2 @@
+"""attachments models."""
+from __future__ import annotations

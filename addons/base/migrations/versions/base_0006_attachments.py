@@ -1,0 +1,21 @@
+"""attachments
+
+Revision ID: base_0006
+Revises: base_0005
+Create Date: 2026-11-25
+"""
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "base_0006"
+down_revision = "base_0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

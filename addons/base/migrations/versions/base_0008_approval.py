@@ -1,0 +1,21 @@
+"""approval
+
+Revision ID: base_0008
+Revises: base_0007
+Create Date: 2026-11-25
+"""
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "base_0008"
+down_revision = "base_0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

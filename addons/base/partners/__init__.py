@@ -1,0 +1,6 @@
+"""Partners (customers, suppliers, channel partners) and their contacts."""
+from __future__ import annotations
+
+
+def includeme(config):
+    pass

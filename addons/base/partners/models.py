@@ -1,0 +1,2 @@
+"""partners models."""
+from __future__ import annotations

@@ -1,0 +1,2 @@
+"""products models."""
+from __future__ import annotations
