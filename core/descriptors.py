@@ -50,6 +50,9 @@ class Filter:
     title: Any = None
     kind: str = "choice"
     choices: Callable[[Any], Sequence[tuple[Any, Any]]] | None = None
+    #: ``where(value) -> WHERE clause`` replaces the kind's clause (the kind still picks the
+    #: widget); a ValueError marks the value as bad.
+    where: Callable[[Any], Any] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,6 +70,9 @@ class Action:
     permission: str = "edit"
     batch: bool = True
     confirm: Any = None  # a question shown before running it in the browser
+    #: record -> whether the action applies to it now (e.g. a legal state transition);
+    #: the detail page offers only those. The service must still refuse the others.
+    available: Callable[[Any], bool] | None = None
 
 
 @dataclasses.dataclass
@@ -90,6 +96,21 @@ class ModelDescriptor:
     update: Callable[..., Any] | None = None  # update(session, record, appstruct, user) -> record
     delete: Callable[..., Any] | None = None  # delete(session, record, user)
     addon: str = ""  # set by config.add_model
+    #: False: records come only from the model's own workflow (an upload route, an engine),
+    #: never from the generic record service: ``core.records.create`` refuses (Forbidden),
+    #: the list page offers no "New", ``/m/<model>/new`` answers 403, ``POST /api/v1/<model>``
+    #: answers 405 and the OpenAPI document has no create operation. Reading, editing and
+    #: deleting are unaffected (``editable`` / the services decide those).
+    creatable: bool = True
+    #: record -> whether it may be edited now (an approved document may not); the detail
+    #: page hides Edit, the edit page refuses and ``core.records.update`` refuses (400 in the API).
+    editable: Callable[[Any], bool] | None = None
+    #: (request, record) -> [(title, text)]: read-only values the detail page shows after
+    #: the schema's fields (a state, computed totals…).
+    detail_fields: Callable[[Any, Any], Sequence[tuple[Any, str]]] | None = None
+    #: Model attributes the JSON API returns besides the schema's fields, never written by
+    #: clients (computed totals, a state): ``readOnly`` in the OpenAPI document.
+    read_only: Sequence[str] = ()
 
     def __post_init__(self):
         MODEL_NAMES[self.model.__tablename__] = self.name

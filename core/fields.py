@@ -26,7 +26,7 @@ LOOKUP_SIZE = 20
 class ReferenceWidget(deform.widget.SelectWidget):
     """A select holding only the chosen records; ``reference.js`` fills it from the lookup URL."""
 
-    def __init__(self, model, request=None, session=None, **kw):
+    def __init__(self, model, request=None, session=None, current=None, **kw):
         self.model = model
         self.request = request
         self.session = session
@@ -34,14 +34,17 @@ class ReferenceWidget(deform.widget.SelectWidget):
         if request is not None:
             attributes["data-zg-lookup"] = request.route_url("zg.model.lookup", model=model_name(model.__tablename__))
             attributes["data-zg-placeholder"] = request.localizer.translate(_("Type to search…"))
-        super().__init__(attributes=attributes, **kw)
+        # ``values`` (the select's choices) start as the labels of the record's current value:
+        # pages that show a record read them to display labels instead of ids (detail page).
+        super().__init__(attributes=attributes, values=self._choices(current), **kw)
+
+    def _choices(self, value) -> list[tuple[str, str]]:
+        chosen = value if isinstance(value, (list, tuple, set, frozenset)) else [value]
+        ids = [int(v) for v in chosen if v not in (None, colander.null, "") and str(v).isdigit()]
+        return [(str(i), text) for i, text in labels(self.request, self.session, self.model, ids)]
 
     def serialize(self, field, cstruct, **kw):
-        chosen = cstruct if isinstance(cstruct, (list, tuple, set, frozenset)) else [cstruct]
-        ids = [int(v) for v in chosen if v not in (None, colander.null, "") and str(v).isdigit()]
-        values = [] if self.multiple else [("", "—")]
-        values += [(str(i), text) for i, text in labels(self.request, self.session, self.model, ids)]
-        kw["values"] = values
+        kw["values"] = ([] if self.multiple else [("", "—")]) + self._choices(cstruct)
         return super().serialize(field, cstruct, **kw)
 
 
@@ -111,11 +114,16 @@ def reference(model, title: Any = None, missing: Any = None, multiple: bool = Fa
 
     ``model`` is a mapped class registered with a descriptor (its lookup and labels
     come from there). ``missing=colander.required`` makes the field required.
+    The node's ``reference_model`` attribute is ``model`` (see :func:`referenced_model`):
+    tools that walk schemas (the authorization matrix, generators) learn from it which
+    records a value must name.
     """
 
     @colander.deferred
     def widget(node, bind):
-        return ReferenceWidget(model, bind.get("request"), bind.get("session"), multiple=multiple)
+        record = bind.get("record")
+        current = getattr(record, node.name, None) if record is not None else None
+        return ReferenceWidget(model, bind.get("request"), bind.get("session"), current, multiple=multiple)
 
     @colander.deferred
     def check(node, bind):
@@ -126,6 +134,37 @@ def reference(model, title: Any = None, missing: Any = None, multiple: bool = Fa
         return colander.SchemaNode(IdSet(), title=title, missing=() if missing is None else missing,
                                    widget=widget, validator=check,
                                    json_schema={"items": {"type": "integer", "minimum": 1,
-                                                          "maximum": 2 ** 31 - 1}}, **kw)
+                                                          "maximum": 2 ** 31 - 1}},
+                                   reference_model=model, reference_multiple=True, **kw)
     return colander.SchemaNode(colander.Integer(), title=title, missing=missing, widget=widget,
-                               validator=check, **kw)
+                               validator=check, reference_model=model, reference_multiple=False, **kw)
+
+
+def referenced_model(node: colander.SchemaNode) -> type | None:
+    """The mapped class a :func:`reference` node points to, or None for any other node."""
+    return getattr(node, "reference_model", None)
+
+
+def unique(model, column: str = "name", message=None, validator=None):
+    """A deferred validator: no other record of ``model`` has this value in ``column``.
+
+    The record being edited (bound as ``record``) does not count. ``validator`` runs first
+    (e.g. ``colander.Length(1, 100)``). The database's unique constraint stays the guard
+    against two saves at once; this gives the user the message before that.
+    """
+
+    @colander.deferred
+    def check(node, bind):
+        session, record = bind.get("session"), bind.get("record")
+
+        def taken(node, value):
+            if session is None:
+                return
+            query = sa.select(model.id).where(getattr(model, column) == value)
+            if record is not None:
+                query = query.where(model.id != record.id)
+            if session.scalar(query) is not None:
+                raise colander.Invalid(node, message or _("This name is already used."))
+        return colander.All(validator, taken) if validator is not None else taken
+
+    return check

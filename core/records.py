@@ -75,16 +75,30 @@ def _clean_text(value: str) -> str:
     return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
+#: Lists stop counting matches here: counting every one of 50,000 matches of "张" in a
+#: million partners costs more than finding the page, and nobody reads past "1,000+".
+COUNT_CAP = 1000
+
+
 @dataclasses.dataclass
 class Page:
+    """One page of records. ``capped``: there are more than ``total`` records (not counted)."""
+
     items: list
     total: int
     page: int
     size: int
+    capped: bool = False
 
     @property
     def pages(self) -> int:
+        """Pages counted so far (when ``capped`` there are more: :attr:`has_next` says so)."""
         return max(1, -(-self.total // self.size))
+
+    @property
+    def has_next(self) -> bool:
+        # When capped, the count stopped at or beyond the end of this page: more follow.
+        return self.page < self.pages or self.capped
 
 
 def bound_schema(descriptor: ModelDescriptor, session: Session, request=None, record=None, user=None):
@@ -137,7 +151,9 @@ def filter_clauses(descriptor: ModelDescriptor, filters: Mapping[str, Any]) -> l
         elif isinstance(value, (list, tuple)):
             value = [_clean_text(v) if isinstance(v, str) else v for v in value]
         try:
-            if flt.kind == "text":
+            if flt.where is not None:  # the descriptor's own clause (e.g. a category and its children)
+                out.append(flt.where(value))
+            elif flt.kind == "text":
                 out.append(attr.icontains(str(value), autoescape=True))
             elif flt.kind == "bool":
                 out.append(attr.is_(str(value).lower() in ("1", "true", "yes", "on")))
@@ -195,14 +211,90 @@ def select(descriptor: ModelDescriptor, access: Access, q: str | None = None,
     return query.order_by(*order_clause(descriptor, sort))
 
 
+def count(session: Session, query, cap: int | None = COUNT_CAP) -> tuple[int, bool]:
+    """``(n, capped)``: the rows of ``query``, counted up to ``cap`` (``capped``: there are more).
+
+    The count reads at most ``cap + 1`` rows (``SELECT count(*) FROM (… LIMIT cap+1)``),
+    so a broad search costs no more to count than a thousand matches.
+    """
+    counted = query.order_by(None)
+    if cap is not None:
+        # Only the ids: the subquery need not fetch every column of the rows it counts.
+        counted = counted.with_only_columns(*[c for c in query.selected_columns if c.primary_key] or
+                                            [sa.literal(1)], maintain_column_froms=True).limit(cap + 1)
+    n = session.scalar(sa.select(sa.func.count()).select_from(counted.subquery())) or 0
+    if cap is not None and n > cap:
+        return cap, True
+    return n, False
+
+
+def count_query(descriptor: ModelDescriptor, access: Access, scan: bool = False, **kw):
+    """The records of ``select(descriptor, access, **kw)``, in the shape that stops early.
+
+    With an indexed search the records are joined to their matching ``zg_search`` rows
+    (:func:`core.search.join_matches`): ``LIMIT n`` then stops after n matches, where
+    ``select``'s shape (``id = ANY(ARRAY(…))`` on PostgreSQL) first collects every match.
+    ``scan``: match without the index, for a search known to be broad (see :func:`page`).
+    """
+    text = _clean_text(kw.get("q") or "").strip()
+    if not text or descriptor.search_index is None:
+        return select(descriptor, access, **kw)
+    plain = select(descriptor, access, **{**kw, "q": None})
+    return search.join_matches(plain, descriptor.model, text, scan=scan)
+
+
+def _indexed_order(descriptor: ModelDescriptor, sort: str | None) -> bool:
+    """Whether the list's order (``sort``) follows an index: the primary key, or an indexed column."""
+    first = order_clause(descriptor, sort)[0]
+    column = getattr(first, "element", first)
+    table = getattr(column, "table", None)
+    if not isinstance(column, sa.Column) or table is None:
+        return False
+    return bool(column.primary_key or column.index or column.unique or any(
+        list(index.columns)[:1] == [column] for index in table.indexes))
+
+
 def page(session: Session, descriptor: ModelDescriptor, access: Access, page: int = 1, size: int = 20,
-         **kw) -> Page:
+         cap: int | None = COUNT_CAP, **kw) -> Page:
+    """A page of the records the user may see (``select``'s arguments in ``kw``), with their count.
+
+    The count stops at ``cap`` (None: count all), or at the end of the requested page
+    when that is further, so the page asked for is always within the total: ``Page.capped``
+    then says there are more (shown as "1,000+", the API's ``total_capped``).
+
+    An indexed search first reads the ids of its matches through the index, at most
+    the cap plus one (one index lookup, stopped early). Up to the cap, those ids are
+    the count and the page is fetched by primary key among them. Past it the search is
+    broad: the page walks the records in the list's order, matching each without the
+    index, and meets its 20 matches within a few hundred rows (1 ms instead of 430 ms
+    for "康" in a million partners, where fetching and sorting all ~13,500 matches read
+    as many blocks).
+    """
     query = select(descriptor, access, **kw)
     size = max(1, min(int(size), 500))
     page_no = max(1, int(page))
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    items = list(session.scalars(query.limit(size).offset((page_no - 1) * size)))
-    return Page(items=items, total=total or 0, page=page_no, size=size)
+    offset = (page_no - 1) * size
+    limit = None if cap is None else max(cap, page_no * size)
+    if limit is not None and _clean_text(kw.get("q") or "").strip() and descriptor.search_index is not None:
+        model = descriptor.model
+        found = count_query(descriptor, access, **kw).with_only_columns(model.id).order_by(None)
+        ids = list(session.scalars(found.limit(limit + 1)))
+        if len(ids) > limit:
+            # Walk only along an index: sorted by another column, the walk would read the table.
+            walk = count_query(descriptor, access, scan=_indexed_order(descriptor, kw.get("sort")), **kw)
+            with search.serial_plan(session):
+                items = list(session.scalars(walk.limit(size).offset(offset)))
+            return Page(items=items, total=limit, page=page_no, size=size, capped=True)
+        if not ids:
+            return Page(items=[], total=0, page=page_no, size=size)
+        among = select(descriptor, access, **{**kw, "q": None}).where(model.id.in_(ids))
+        items = list(session.scalars(among.limit(size).offset(offset)))
+        return Page(items=items, total=len(ids), page=page_no, size=size)
+    items = list(session.scalars(query.limit(size).offset(offset)))
+    if page_no == 1 and len(items) < size:
+        return Page(items=items, total=len(items), page=page_no, size=size)  # all here: nothing to count
+    total, capped = count(session, query, limit)
+    return Page(items=items, total=total, page=page_no, size=size, capped=capped)
 
 
 def get(session: Session, descriptor: ModelDescriptor, access: Access, record_id, action: str = "read"):
@@ -241,6 +333,8 @@ def validate(descriptor: ModelDescriptor, session: Session, data: Mapping, reque
         if unknown:
             raise ValidationFailed({k: _("Unknown field.") for k in unknown})
         data = {k: (colander.null if v is None else v) for k, v in data.items()}
+    # Lines not sent in a PATCH stay as they are (not replaced by a copy of themselves).
+    kept = {n.name for n in schema.children if is_lines(n) and n.name not in data} if partial else set()
     if partial and record is not None:
         data = {**serialize_for_schema(schema, record), **data}
     translate = _translator(request)
@@ -248,6 +342,8 @@ def validate(descriptor: ModelDescriptor, session: Session, data: Mapping, reque
         appstruct = schema.deserialize({k: v for k, v in data.items() if k in names})
     except colander.Invalid as exc:
         raise ValidationFailed(exc.asdict(translate=translate)) from None
+    for name in kept:
+        appstruct.pop(name, None)
     errors = column_errors(descriptor.model, appstruct)
     if errors:
         raise ValidationFailed({k: translate(v) if translate else v for k, v in errors.items()})
@@ -263,6 +359,12 @@ def column_errors(model, appstruct: Mapping) -> dict:
     """Per-field messages for values the model's columns cannot hold on every engine."""
     errors: dict = {}
     for name, value in appstruct.items():
+        lines = line_model(model, name) if isinstance(value, list) else None
+        if lines is not None:  # each line against the line model's columns: "lines.0.description"
+            for i, item in enumerate(value):
+                if isinstance(item, Mapping):
+                    errors.update({f"{name}.{i}.{k}": v for k, v in column_errors(lines, item).items()})
+            continue
         if isinstance(value, str) and ("\x00" in value or not _encodable(value)):
             errors[name] = _("Contains characters that cannot be stored.")
             continue
@@ -294,25 +396,87 @@ def _encodable(value: str) -> bool:
     return True
 
 
+# ---- lines: a schema node that is a sequence of mappings (a document's lines) ----------
+
+def is_lines(node) -> bool:
+    """Whether ``node`` holds lines: a colander Sequence whose item is a Mapping.
+
+    The generic form shows it as an editable table, the detail page as a table, the
+    API as an array of objects; on the model it is a one-to-many relationship of the
+    same name (``lines`` → ``Quotation.lines``), replaced as a whole on every write.
+    """
+    return isinstance(node.typ, colander.Sequence) and len(node.children) == 1 \
+        and isinstance(node.children[0].typ, colander.Mapping)
+
+
+def line_model(model, name: str):
+    """The class of the related records behind the lines attribute ``name``, or None."""
+    try:
+        rel = sa.inspect(model).relationships.get(name)
+    except sa.exc.NoInspectionAvailable:
+        return None
+    return rel.mapper.class_ if rel is not None else None
+
+
+def _line_values(node, lines) -> list[dict]:
+    item = node.children[0]
+    out = []
+    for line in lines or ():
+        row = {}
+        for child in item.children:
+            value = getattr(line, child.name, None)
+            row[child.name] = colander.null if value is None else value
+        out.append(row)
+    return out
+
+
 def serialize_for_schema(schema, record) -> dict:
     """The record's current values in the schema's serialized (cstruct) form."""
     appstruct = {}
     for node in schema.children:
         value = getattr(record, node.name, colander.null)
+        if is_lines(node):
+            value = _line_values(node, value if value is not colander.null else ())
         if value is None:
             value = colander.null
         appstruct[node.name] = value
     return schema.serialize(appstruct)
 
 
+def replace_lines(record, name: str, items) -> None:
+    """Replace the record's lines ``name`` by new line records made from ``items`` (dicts).
+
+    Lines have no identity of their own for the user (a form row, an array item), so a
+    write replaces them all; the relationship's ``delete-orphan`` cascade removes the old.
+    """
+    cls = line_model(type(record), name)
+    lines = []
+    for position, item in enumerate(items or (), start=1):
+        line = cls()
+        for key, value in item.items():
+            if hasattr(cls, key) and key != "id":
+                setattr(line, key, value)
+        if hasattr(cls, "sequence") and "sequence" not in item:
+            line.sequence = position * 10
+        lines.append(line)
+    setattr(record, name, lines)
+
+
 def _apply(record, appstruct: Mapping) -> None:
     for key, value in appstruct.items():
-        if hasattr(type(record), key):
+        if not hasattr(type(record), key):
+            continue
+        if isinstance(value, list) and line_model(type(record), key) is not None:
+            replace_lines(record, key, value)
+        else:
             setattr(record, key, value)
 
 
 def create(session: Session, descriptor: ModelDescriptor, access: Access, data: Mapping, request=None,
            strict: bool = False):
+    """A new record from ``data``; Forbidden for a model whose records only its own workflow makes."""
+    if not descriptor.creatable:  # before the permission and the input: nobody, whatever they send
+        raise Forbidden(f"{descriptor.name} records are not created through the record service")
     if not access.allowed(descriptor.name, "create"):
         raise Forbidden(descriptor.permission("create"))
     appstruct = validate(descriptor, session, data, request, None, access.user, strict=strict)
@@ -329,9 +493,20 @@ def create(session: Session, descriptor: ModelDescriptor, access: Access, data: 
     return record
 
 
+def check_editable(descriptor: ModelDescriptor, record) -> None:
+    """ValidationFailed when the descriptor's ``editable`` says the record may not change now.
+
+    Checked here, not only by the pages, so the API and every other caller get the same refusal.
+    """
+    if descriptor.editable is not None and not descriptor.editable(record):
+        raise ValidationFailed({"": _("This record cannot be edited in its current state.")})
+
+
 def update(session: Session, descriptor: ModelDescriptor, access: Access, record_id, data: Mapping,
            request=None, partial: bool = False, strict: bool = False):
+    """Change the record; ValidationFailed (not Forbidden: the right is there) when it is not editable now."""
     record = get(session, descriptor, access, record_id, "edit")
+    check_editable(descriptor, record)
     appstruct = validate(descriptor, session, data, request, record, access.user, partial=partial,
                          strict=strict)
     if descriptor.update is not None:
@@ -387,11 +562,32 @@ def json_value(value):
     return value
 
 
+def _stored(model, name: str, value):
+    """``value`` as the database gives it back (a just-written ``Scaled`` decimal at its scale).
+
+    So a record reads the same in the answer to a write as in any later read.
+    """
+    if isinstance(value, decimal.Decimal) and value.is_finite():
+        column = column_for(model, name)
+        col_type = column.type if column is not None else None
+        if isinstance(col_type, sa.types.TypeDecorator) and getattr(col_type, "scale", None) is not None:
+            return col_type.process_result_value(col_type.process_bind_param(value, None), None)
+    return value
+
+
 def to_json(descriptor: ModelDescriptor, record) -> dict:
     """A record as JSON: ``id``, the schema's fields, owner fields when owned."""
     data = {"id": record.id}
     for node in descriptor.schema(None).children:
-        data[node.name] = json_value(getattr(record, node.name, None))
+        value = getattr(record, node.name, None)
+        if is_lines(node):
+            names = [c.name for c in node.children[0].children] + list(getattr(node, "read_only", ()))
+            data[node.name] = [{"id": line.id, **{n: json_value(_stored(type(line), n, getattr(line, n, None)))
+                                                  for n in names}} for line in value or ()]
+            continue
+        data[node.name] = json_value(_stored(descriptor.model, node.name, value))
+    for name in descriptor.read_only:
+        data[name] = json_value(_stored(descriptor.model, name, getattr(record, name, None)))
     if descriptor.owned:
         data["owner_id"] = record.owner_id
         data["department_id"] = record.department_id

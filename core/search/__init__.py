@@ -52,4 +52,4 @@ def index_of(cls) -> SearchIndex | None:
 
 
 from . import sync  # noqa: E402,F401  (registers the listener that keeps zg_search up to date)
-from .query import search_clause  # noqa: E402,F401
+from .query import join_matches, search_clause, serial_plan  # noqa: E402,F401

@@ -100,13 +100,16 @@ def list_records(request):
     query = list_query(request, descriptor)
     page = records.page(request.dbsession, descriptor, request.access, page=query["page"], size=query["size"],
                         q=query["q"], filters=query["filters"], sort=query["sort"])
-    return {"items": [_record(descriptor, r) for r in page.items], "total": page.total, "page": page.page,
-            "size": page.size}
+    # total_capped: counting stopped at total (records.COUNT_CAP, or the end of this page): there are more.
+    return {"items": [_record(descriptor, r) for r in page.items], "total": page.total,
+            "total_capped": page.capped, "page": page.page, "size": page.size}
 
 
 @view_config(route_name="zg.api.list", request_method="POST", renderer="json")
 def create_record(request):
     descriptor = _descriptor(request)
+    if not descriptor.creatable:  # its records come from elsewhere (an upload, an engine): no POST here
+        return method_not_allowed(request)
     if not request.access.allowed(descriptor.name, "create"):
         raise records.Forbidden(descriptor.permission("create"))
     data = json_object(request)
@@ -130,6 +133,7 @@ def update_record(request):
     record_id = _record_id(request, descriptor)
     partial = request.method == "PATCH"
     record = records.get(request.dbsession, descriptor, request.access, record_id, "edit")  # 403 / 404 first
+    records.check_editable(descriptor, record)  # 400 before the body: no field can make it editable
     data = json_object(request)
     _check(request, descriptor, data, record, partial)
     record = records.update(request.dbsession, descriptor, request.access, record_id, data, request,
@@ -174,10 +178,13 @@ _ALLOWED = {"zg.api.openapi": "GET, HEAD", "zg.api.list": "GET, HEAD, POST",
 
 
 def method_not_allowed(request):
+    allowed = _ALLOWED[request.matched_route.name]
     if "model" in request.matchdict:
-        _descriptor(request)  # 404 for a model not installed here
+        descriptor = _descriptor(request)  # 404 for a model not installed here
+        if request.matched_route.name == "zg.api.list" and not descriptor.creatable:
+            allowed = "GET, HEAD"
     request.response.status = 405
-    request.response.headers["Allow"] = _ALLOWED[request.matched_route.name]
+    request.response.headers["Allow"] = allowed
     return {"error": _message(request, _("This method is not allowed here."))}
 
 

@@ -149,6 +149,19 @@ def object_errors(data: Mapping, schema: Mapping) -> dict[str, Any]:
             continue
         if value is None:
             continue  # "not given": the default, or colander's "Required"
+        items = properties[name].get("items", {})
+        if isinstance(value, list) and "properties" in items:
+            # Lines: each item's fields get their own message ("lines.0.quantity").
+            problem = check(value, {k: v for k, v in properties[name].items() if k != "items"})
+            if problem is not None:
+                errors[name] = problem
+                continue
+            for i, item in enumerate(value):
+                if not isinstance(item, dict):
+                    errors[f"{name}.{i}"] = _TYPE_MESSAGES["object"]
+                    continue
+                errors.update({f"{name}.{i}.{k}": v for k, v in object_errors(item, items).items()})
+            continue
         problem = check(value, properties[name])
         if problem is not None:
             errors[name] = problem

@@ -14,6 +14,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from pyramid.httpexceptions import HTTPException
+from pyramid.i18n import Localizer, LocalizerRequestMixin
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..i18n import DEFAULT_LOCALE, LOCALES, normalize_locale
@@ -106,8 +107,29 @@ def translation_dirs(catalog) -> list[str]:
     return dirs
 
 
+class _Localizer(Localizer):
+    """Pyramid's localizer, also translating the translation strings in a message's mapping.
+
+    ``_("Make ${document}", mapping={"document": _("Sales order")})`` then reads 生成销售订单,
+    not 生成Sales order, in templates (``${action.title}``) and in ``request.translate`` alike.
+    """
+
+    def translate(self, tstring, domain=None, mapping=None):
+        nested = getattr(tstring, "mapping", None)
+        if nested and any(hasattr(v, "interpolate") for v in nested.values()):
+            tstring = tstring.__class__(tstring, mapping={
+                k: self.translate(v) if hasattr(v, "interpolate") else v for k, v in nested.items()})
+        return super().translate(tstring, domain=domain, mapping=mapping)
+
+
+def _localizer(request) -> Localizer:
+    plain = LocalizerRequestMixin.localizer.wrapped(request)
+    return _Localizer(plain.locale_name, plain.translations)
+
+
 def includeme(config):
     config.set_locale_negotiator(negotiate_locale)
     config.add_translation_dirs(*translation_dirs(config.registry.zg_catalog))
     config.add_request_method(Formatter, "fmt", reify=True)
+    config.add_request_method(_localizer, "localizer", reify=True)
     config.add_request_method(lambda r: r.localizer.translate, "translate", reify=True)

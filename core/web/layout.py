@@ -6,6 +6,7 @@ shown only to users who have it, and a group with no visible child is hidden.
 from __future__ import annotations
 
 import dataclasses
+from urllib.parse import parse_qsl, urlsplit
 
 from pyramid.httpexceptions import HTTPException
 
@@ -40,7 +41,21 @@ def _is_current(request, url: str | None) -> bool:
     target = url.split("?")[0].rstrip("/")
     if target == request.application_url.rstrip("/"):  # the dashboard: only itself
         return here.rstrip("/") == target
-    return here == target or here.startswith(target + "/")
+    if here == target:  # the page itself: an entry with a query (customers) needs its values
+        return all(request.params.get(k) == v for k, v in parse_qsl(urlsplit(url).query))
+    return here.startswith(target + "/")
+
+
+def _only_most_specific(entries) -> None:
+    """Of entries for one page (all partners, customers…), keep only those with a query active."""
+    by_path: dict[str, list[MenuEntry]] = {}
+    for entry in entries:
+        if entry.active and entry.url:
+            by_path.setdefault(entry.url.split("?")[0], []).append(entry)
+    for same in by_path.values():
+        if any("?" in e.url for e in same):
+            for entry in same:
+                entry.active = "?" in entry.url
 
 
 def build_menu(request) -> list[MenuEntry]:
@@ -58,6 +73,7 @@ def build_menu(request) -> list[MenuEntry]:
         entry.active = _is_current(request, entry.url)
         entries[entry.id] = entry
         parents[entry.id] = item.get("parent")
+    _only_most_specific(entries.values())
     roots: list[MenuEntry] = []
     for entry_id, entry in entries.items():
         parent = entries.get(parents[entry_id] or "")

@@ -168,6 +168,17 @@ def object_schema(nodes, output: bool = False, partial: bool = False, model=None
     for node in nodes:
         column = records.column_for(model, node.name) if model is not None else None
         properties[node.name] = field_schema(node, column, output=output)
+        lines = records.line_model(model, node.name) if model is not None and records.is_lines(node) else None
+        if lines is not None:  # an array of line objects, checked against the line model's columns
+            items = object_schema(node.children[0].children, output=output, model=lines)
+            # Lines are replaced on every write: an "id" sent back from a read is ignored.
+            items["properties"] = {"id": {"type": "integer"} if output else {"type": ["integer", "null"]},
+                                   **items["properties"]}
+            if output:
+                extra = {n: column_schema(lines, n) for n in getattr(node, "read_only", ())}
+                items["properties"].update(extra)
+                items["required"] = ["id", *items.get("required", []), *extra]
+            properties[node.name]["items"] = items
         if node.title:
             properties[node.name].setdefault("title", node.title)
         if output or (not partial and not optional(node)):
@@ -178,6 +189,29 @@ def object_schema(nodes, output: bool = False, partial: bool = False, model=None
     if not output:
         schema["additionalProperties"] = False
     return schema
+
+
+def column_schema(model, name: str) -> dict[str, Any]:
+    """The read-only JSON Schema of a model attribute the API returns outside the schema."""
+    column = records.column_for(model, name)
+    col_type = column.type if column is not None else None
+    if isinstance(col_type, sa.types.TypeDecorator) and getattr(col_type, "scale", None) is not None:
+        schema: dict[str, Any] = {"type": "string", "pattern": DECIMAL_PATTERN}
+    elif isinstance(col_type, sa.Boolean):
+        schema = {"type": "boolean"}
+    elif isinstance(col_type, sa.Integer):
+        schema = {"type": "integer"}
+    elif isinstance(col_type, sa.DateTime):
+        schema = {"type": "string", "format": "date-time"}
+    elif isinstance(col_type, sa.Date):
+        schema = {"type": "string", "format": "date"}
+    elif isinstance(col_type, (sa.String, sa.Text)):
+        schema = {"type": "string"}
+    else:
+        schema = {}
+    if "type" in schema and (column is None or column.nullable):
+        schema["type"] = [schema["type"], "null"]
+    return {**schema, "readOnly": True}
 
 
 def component_name(descriptor: ModelDescriptor) -> str:
@@ -193,22 +227,30 @@ def record_schemas(request, descriptor: ModelDescriptor) -> dict[str, dict]:
     out = object_schema(schema.children, output=True, model=model)
     out["properties"] = {"id": {"type": "integer"}, **out["properties"]}
     out["required"] = ["id", *out.get("required", [])]
+    for field in descriptor.read_only:
+        out["properties"][field] = column_schema(model, field)
+        out["required"].append(field)
     if descriptor.owned:
         for field in ("owner_id", "department_id"):
             out["properties"][field] = {"type": ["integer", "null"], "readOnly": True}
             out["required"].append(field)
     out["title"] = _text(request, descriptor.title)
-    for prop in out["properties"].values():
-        if "title" in prop:
-            prop["title"] = _text(request, prop["title"])
+    _translate_titles(request, out)
     result = {name: out}
     for suffix, partial in (("Input", False), ("Patch", True)):
         body = object_schema(schema.children, partial=partial, model=model)
-        for prop in body["properties"].values():
-            if "title" in prop:
-                prop["title"] = _text(request, prop["title"])
+        _translate_titles(request, body)
         result[name + suffix] = body
     return result
+
+
+def _translate_titles(request, schema: dict) -> None:
+    """The fields' titles in the request's language, lines' fields included."""
+    for prop in schema.get("properties", {}).values():
+        if "title" in prop:
+            prop["title"] = _text(request, prop["title"])
+        if "properties" in prop.get("items", {}):
+            _translate_titles(request, prop["items"])
 
 
 def sort_values(descriptor: ModelDescriptor) -> list[str]:
@@ -306,10 +348,15 @@ def model_paths(request, descriptor: ModelDescriptor) -> dict[str, dict]:
         out["responses"] = responses
         return out
 
-    list_schema = {"type": "object", "required": ["items", "total", "page", "size"], "properties": {
+    list_schema = {"type": "object", "required": ["items", "total", "total_capped", "page", "size"], "properties": {
         "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}},
-        "total": {"type": "integer"}, "page": {"type": "integer"}, "size": {"type": "integer"}}}
+        "total": {"type": "integer", "description": "Records found, counted up to a cap (see total_capped)"},
+        "total_capped": {"type": "boolean",
+                         "description": "True when counting stopped at total: there are more records"},
+        "page": {"type": "integer"}, "size": {"type": "integer"}}}
     written = ("400", "404", "409", "415")
+    # A delete service may refuse with a reason (400: an approved document is not deleted).
+    deleted = ("400", "404", "409") if descriptor.delete is not None else ("404", "409")
     paths = {
         base: {
             "get": operation("list", _responses({"200": _json(list_schema)}, "400"),
@@ -323,9 +370,11 @@ def model_paths(request, descriptor: ModelDescriptor) -> dict[str, dict]:
             "get": operation("read", _responses({"200": _json(name)}, "404")),
             "put": operation("replace", _responses({"200": _json(name)}, *written), _body(name + "Input")),
             "patch": operation("update", _responses({"200": _json(name)}, *written), _body(name + "Patch")),
-            "delete": operation("delete", _responses({"204": {"description": "Deleted"}}, "404", "409")),
+            "delete": operation("delete", _responses({"204": {"description": "Deleted"}}, *deleted)),
         },
     }
+    if not descriptor.creatable:  # its records come from elsewhere: POST answers 405
+        del paths[base]["post"]
     result = {"type": "object", "required": ["result"], "properties": {"result": {"type": ["string", "null"]}}}
     for action in descriptor.actions:
         paths[f"{base}/{{id}}/{action.name}"] = {"parameters": [record_id], "post": operation(

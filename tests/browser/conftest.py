@@ -11,6 +11,7 @@ Chromium is Debian's (scripts/apt-packages.txt), never one downloaded by
 """
 from __future__ import annotations
 
+import contextlib
 import socket
 import tempfile
 import threading
@@ -66,24 +67,21 @@ def db_url(engine_name) -> Iterator[str]:
             yield url
 
 
-@pytest.fixture
-def server(db_url) -> Iterator[str]:
-    """The back office with base, the notes fixture addon and demo data, on a free port.
+@contextlib.contextmanager
+def serve(db_url: str, catalog, prepare: Callable[[Database], None], threads: int = 16) -> Iterator[str]:
+    """Prepare the database (``prepare(db)``), then serve the back office on a free port.
 
-    Yields the base URL (``http://127.0.0.1:<port>``); the ``db_url`` fixture in the
-    same test is this server's database (see :func:`.support.db_session`).
+    Yields the base URL (``http://127.0.0.1:<port>``). Browser tests of an addon call this
+    from their own ``server`` fixture with their catalog and data.
     """
     from waitress import wasyncore
     from waitress.server import create_server
 
-    catalog = fixture_catalog("notes")
     db = Database(db_url)
-    life = Lifecycle(db, catalog)
-    life.install(["notes"])
-    life.load_demo()
+    prepare(db)
     db.dispose()
     app = make_app({"zhanggui.db_url": db_url, **SETTINGS}, catalog=catalog)
-    srv = create_server(app, host="127.0.0.1", port=_free_port(), threads=16, asyncore_loop_timeout=0.1)
+    srv = create_server(app, host="127.0.0.1", port=_free_port(), threads=threads, asyncore_loop_timeout=0.1)
     thread = threading.Thread(target=srv.run, name="browser-test-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{srv.effective_port}"
@@ -98,6 +96,27 @@ def server(db_url) -> Iterator[str]:
     served = _databases.pop(str(db_url), None)
     if served is not None:
         served.dispose()
+
+
+def with_demo(catalog, addons: list[str]) -> Callable[[Database], None]:
+    """A ``prepare`` for :func:`serve`: install ``addons`` and load the demo data."""
+    def prepare(db: Database) -> None:
+        life = Lifecycle(db, catalog)
+        life.install(addons)
+        life.load_demo()
+    return prepare
+
+
+@pytest.fixture
+def server(db_url) -> Iterator[str]:
+    """The back office with base, the notes fixture addon and demo data, on a free port.
+
+    Yields the base URL (``http://127.0.0.1:<port>``); the ``db_url`` fixture in the
+    same test is this server's database (see :func:`.support.db_session`).
+    """
+    catalog = fixture_catalog("notes")
+    with serve(db_url, catalog, with_demo(catalog, ["notes"])) as url:
+        yield url
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import webtest
 from pyramid.csrf import get_csrf_token
 from pyramid.security import NO_PERMISSION_REQUIRED, remember
 
+from core.addons import Catalog
 from core.db import Database
 from core.lifecycle import Lifecycle
 from core.security import services
@@ -28,21 +29,21 @@ def _sign_in(request):
     return {"csrf": get_csrf_token(request)}
 
 
-def make_app(db_url: str, hosts: str = ""):
-    settings = {"zhanggui.db_url": db_url, "zhanggui.session_secret": SECRET}
+def make_app(db_url: str, hosts: str = "", *, catalog: Catalog | None = None, settings: dict | None = None):
+    settings = {"zhanggui.db_url": db_url, "zhanggui.session_secret": SECRET, **(settings or {})}
     if hosts:
         settings["zhanggui.hosts"] = hosts
-    config = make_config(settings, catalog=fixture_catalog("notes"))
+    config = make_config(settings, catalog=catalog or fixture_catalog("notes"))
     config.add_route("test.sign_in", "/_test/sign-in/{uid}")
     config.add_view(_sign_in, route_name="test.sign_in", renderer="json", permission=NO_PERMISSION_REQUIRED,
                     require_csrf=False)
     return config.make_wsgi_app()
 
 
-def install(db_url: str, addons=("notes",)) -> None:
+def install(db_url: str, addons=("notes",), catalog: Catalog | None = None) -> None:
     db = Database(db_url)
     try:
-        Lifecycle(db, fixture_catalog("notes")).install(list(addons))
+        Lifecycle(db, catalog or fixture_catalog("notes")).install(list(addons))
     finally:
         db.dispose()
 
@@ -88,10 +89,13 @@ class Site:
         return client, csrf
 
 
-def make_site(db_url: str, addons=("notes",)) -> Site:
-    install(db_url, addons)
+def make_site(db_url: str, addons=("notes",), *, catalog: Catalog | None = None,
+              settings: dict | None = None) -> Site:
+    """``addons`` installed from ``catalog`` (default: base + the notes fixture) and the app over them."""
+    install(db_url, addons, catalog)
     # Messages are read in English unless a test asks for another language.
-    app = webtest.TestApp(make_app(db_url), extra_environ={"HTTP_ACCEPT_LANGUAGE": "en"})
+    app = webtest.TestApp(make_app(db_url, catalog=catalog, settings=settings),
+                          extra_environ={"HTTP_ACCEPT_LANGUAGE": "en"})
     return Site(db_url, app, Database(db_url))
 
 

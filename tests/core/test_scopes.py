@@ -132,7 +132,7 @@ def test_the_scope_is_a_where_clause_and_no_other_row_is_loaded(world, session, 
     page = records.page(session, NOTE, access, size=100)
 
     selects = [s for s in statements if re.search(r"FROM notes_note\b", s)]
-    assert len(selects) == 2  # the count and the page
+    assert 1 <= len(selects) <= 2  # the page, and the count when the page is full (records.page)
     for sql in selects:
         where = sql.split("WHERE", 1)[1] if "WHERE" in sql else ""
         for mark in SQL_MARKS[scope]:

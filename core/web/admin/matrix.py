@@ -28,7 +28,7 @@ ACTION_TITLES = {
     "create": _("Create"),
     "edit": _("Edit"),
     "delete": _("Delete"),
-    "approve": _("Approve"),
+    "approve": _("Approval"),
     "export": _("Export"),
     "import": _("Import"),
 }

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import colander
 import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
@@ -21,9 +22,49 @@ def fields(request, descriptor: ModelDescriptor, record) -> list[tuple[Any, str]
     yes, no = request.translate(_("Yes")), request.translate(_("No"))
     out = []
     for node in schema.children:
+        if records.is_lines(node):
+            continue  # shown as a table (line_tables)
         value = getattr(record, node.name, None)
         out.append((node.title, display(request, value, choices_of(node), yes=yes, no=no)))
+    if descriptor.detail_fields is not None:
+        out.extend(descriptor.detail_fields(request, record))
     return out
+
+
+def line_tables(request, descriptor: ModelDescriptor, record) -> list[dict[str, Any]]:
+    """Each lines field of the schema as a table: title, column titles, rows of display texts.
+
+    A lines node may carry ``detail_footer(request, record) -> [(title, text)]`` (totals) and
+    ``detail_extra``, ``[(attribute, title)]`` of computed line values shown as more columns.
+    Numbers are right-aligned (``numeric`` marks their columns).
+    """
+    schema = records.bound_schema(descriptor, request.dbsession, request, record, request.user)
+    yes, no = request.translate(_("Yes")), request.translate(_("No"))
+    tables = []
+    for node in schema.children:
+        if not records.is_lines(node):
+            continue
+        children = node.children[0].children
+        extra = list(getattr(node, "detail_extra", ()))  # (attribute, title): computed, e.g. the amount
+        numeric = [isinstance(c.typ, (colander.Decimal, colander.Integer, colander.Float))
+                   and not c.name.endswith("_id") for c in children] + [True] * len(extra)
+        rows = []
+        for line in getattr(record, node.name, None) or ():
+            row = []
+            for child in children:
+                value = getattr(line, child.name, None)
+                if child.name.endswith("_id") and value is not None:
+                    related = getattr(line, child.name[:-3], None)  # product_id → product
+                    value = related if related is not None else value
+                row.append(display(request, value, choices_of(child), yes=yes, no=no))
+            row += [display(request, getattr(line, name, None)) for name, _title in extra]
+            rows.append(row)
+        footer = getattr(node, "detail_footer", None)
+        tables.append({"name": node.name, "title": node.title,
+                       "headers": [c.title for c in children] + [title for _name, title in extra],
+                       "numeric": numeric, "rows": rows,
+                       "footer": list(footer(request, record)) if footer is not None else []})
+    return tables
 
 
 def tabs(request, descriptor: ModelDescriptor, record) -> list[dict[str, Any]]:
@@ -42,6 +83,8 @@ def record_actions(request, descriptor: ModelDescriptor, record) -> list[dict[st
     session, access = request.dbsession, request.access
     out = []
     for action in descriptor.actions:
+        if action.available is not None and not action.available(record):
+            continue  # e.g. a state transition that is not legal from the record's state
         if access.allowed(descriptor.name, action.permission) and \
                 access.can(session, descriptor, record, action.permission):
             out.append({"name": action.name, "title": action.title, "confirm": action.confirm})
@@ -63,12 +106,15 @@ def detail(request):
         department = session.get(Department, record.department_id) if record.department_id else None
     can = {a: access.allowed(descriptor.name, a) and access.can(session, descriptor, record, a)
            for a in ("edit", "delete")}
+    if descriptor.editable is not None and not descriptor.editable(record):
+        can["edit"] = False
     return {
         "descriptor": descriptor,
         "record": record,
         "label": label,
         "page_title": label,
         "fields": fields(request, descriptor, record),
+        "line_tables": line_tables(request, descriptor, record),
         "owner": owner,
         "department": department,
         "tabs": tabs(request, descriptor, record),

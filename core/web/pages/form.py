@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import colander
 import deform
-from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
 from pyramid.view import view_config
 
 from ... import records
 from ...descriptors import ModelDescriptor
 from ...i18n import _
 from ...security.services import SecurityError
+from ..lines import use_line_editor
 from .common import crumbs, descriptor_of, flash, http_errors, require
 
 DEFORM_BASE = ("deform:static/scripts/jquery-2.0.3.min.js", "deform:static/scripts/deform.js")
@@ -24,6 +25,7 @@ def make_form(request, descriptor: ModelDescriptor, record=None) -> deform.Form:
     schema = records.bound_schema(descriptor, request.dbsession, request, record, request.user).clone()
     schema.add(colander.SchemaNode(colander.String(), name="csrf_token", widget=deform.widget.HiddenWidget(),
                                    default=request.session.get_csrf_token(), missing=""))
+    use_line_editor(schema)
     button = deform.Button("save", _("Save"), css_class="btn-primary")
     return deform.Form(schema, buttons=(button,), formid="zg-record-form")
 
@@ -37,7 +39,9 @@ def form_values(schema, record) -> dict:
         value = getattr(record, node.name)
         if value is None:
             continue
-        if isinstance(value, (set, frozenset, list, tuple)):
+        if records.is_lines(node):
+            value = [form_values(node.children[0], line) for line in value]
+        elif isinstance(value, (set, frozenset, list, tuple)):
             value = {str(v) for v in value}
         out[node.name] = value
     return out
@@ -54,14 +58,36 @@ def resources(request, form: deform.Form) -> dict[str, list[str]]:
 def _fail(form: deform.Form, errors: dict) -> str:
     """Render the form with the service's per-field errors (not caught by the form itself)."""
     error = colander.Invalid(form.schema, _("Please correct the marked fields."))
-    positions = {node.name: pos for pos, node in enumerate(form.schema.children)}
     for name, message in errors.items():
-        if name in positions:
-            error.add(colander.Invalid(form.schema[name], message), pos=positions[name])
-        else:
+        if not _add_error(error, form.schema, name.split("."), message):
             error.msg = message
     form.widget.handle_error(form, error)
     return form.render()  # with the values just submitted (the form's cstruct)
+
+
+def _add_error(error: colander.Invalid, node, path: list[str], message) -> bool:
+    """Attach ``message`` at ``path`` (``["lines", "0", "quantity"]``) below ``error``; False if no such field."""
+    if not path:
+        return False
+    head, rest = path[0], path[1:]
+    if isinstance(node.typ, colander.Sequence):
+        if not head.isdigit():
+            return False
+        child, pos = node.children[0], int(head)
+    else:
+        names = [c.name for c in node.children]
+        if head not in names:
+            return False
+        pos = names.index(head)
+        child = node.children[pos]
+    sub = next((c for c in error.children if c.pos == pos), None)
+    if sub is None:
+        sub = colander.Invalid(child, message if not rest else None)
+        if rest and not _add_error(sub, child, rest, message):
+            return False
+        error.add(sub, pos=pos)
+        return True
+    return _add_error(sub, child, rest, message) if rest else True
 
 
 def _save(request, descriptor: ModelDescriptor, form: deform.Form, record_id=None):
@@ -98,13 +124,17 @@ def _page(request, descriptor, form, html, record=None):
         crumbs(request, descriptor, (label, request.route_url("zg.model.detail", model=descriptor.name,
                                                               id=record.id)), (_("Edit"), None))
         page_title = _("Edit ${model}", mapping={"model": request.translate(title)})
+    # A form with lines uses the page's width: the line editor is a wide table.
+    wide = any(records.is_lines(node) for node in form.schema.children)
     return {"descriptor": descriptor, "form": html, "resources": resources(request, form),
-            "page_title": page_title, "record": record}
+            "page_title": page_title, "record": record, "wide": wide}
 
 
 @view_config(route_name="zg.model.new", renderer="core:web/templates/model/form.pt")
 def new(request):
     descriptor = descriptor_of(request)
+    if not descriptor.creatable:  # GET and POST alike: its records come from elsewhere (docs/models.md)
+        raise HTTPForbidden()
     require(request, descriptor, "create")
     form = make_form(request, descriptor)
     if request.method == "POST":
@@ -113,7 +143,13 @@ def new(request):
             flash(request, _("${model} created.", mapping={"model": request.translate(descriptor.title)}))
             return HTTPSeeOther(request.route_url("zg.model.detail", model=descriptor.name, id=record.id))
     else:
-        html = form.render()
+        # ``?partner_id=7`` prefills a field (a "New contact" link on a partner); the save validates it.
+        prefill = {n.name: request.GET.getall(n.name) if isinstance(n.typ, colander.Set) else request.GET[n.name]
+                   for n in form.schema.children if n.name != "csrf_token" and n.name in request.GET}
+        try:
+            html = form.render(prefill) if prefill else form.render()
+        except (colander.Invalid, TypeError, ValueError):  # a value the field cannot show: no prefill
+            html = form.render()
     return _page(request, descriptor, form, html)
 
 
@@ -123,6 +159,10 @@ def edit(request):
     require(request, descriptor, "edit")
     with http_errors():
         record = records.get(request.dbsession, descriptor, request.access, request.matchdict["id"], "edit")
+    if descriptor.editable is not None and not descriptor.editable(record):
+        # e.g. an approved document: say why on its page rather than showing a form that cannot be saved
+        flash(request, _("This record cannot be edited in its current state."), "error")
+        return HTTPSeeOther(request.route_url("zg.model.detail", model=descriptor.name, id=record.id))
     form = make_form(request, descriptor, record)
     if request.method == "POST":
         html, saved = _save(request, descriptor, form, record.id)

@@ -18,10 +18,14 @@ def lookup(request):
     descriptor = descriptor_of(request)
     require(request, descriptor, "read")
     text = request.params.get("q", "")[:200]
-    with http_errors():
-        query = records.select(descriptor, request.access, q=text)
     ids = ids_of(request)
-    if ids:
-        query = query.where(descriptor.model.id.in_(ids))
-    found = request.dbsession.scalars(query.limit(LOOKUP_SIZE))
+    with http_errors():
+        if ids:
+            query = records.select(descriptor, request.access, q=text).where(descriptor.model.id.in_(ids))
+            found = list(request.dbsession.scalars(query.limit(LOOKUP_SIZE)))
+        else:
+            # The list's service, counting no further than one answer: a broad text typed
+            # (one letter, a common surname) is answered as fast as a precise one.
+            found = records.page(request.dbsession, descriptor, request.access, size=LOOKUP_SIZE,
+                                 cap=LOOKUP_SIZE, q=text).items
     return [{"id": r.id, "label": descriptor.label(r)} for r in found]

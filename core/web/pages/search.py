@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from pyramid.view import view_config
 
 from ... import records
@@ -15,7 +14,8 @@ PER_MODEL = 10
 
 
 def search(request, text: str) -> list[dict[str, Any]]:
-    """Groups of {descriptor, total, hits: [(label, url)]}, for models with at least one hit."""
+    """Groups of {descriptor, total, capped, count (as shown), hits: [(label, url)], more}, for models
+    with at least one hit. Counts stop at ``records.COUNT_CAP`` like the list's."""
     text = text.strip()[:200]
     if not text:
         return []
@@ -24,16 +24,16 @@ def search(request, text: str) -> list[dict[str, Any]]:
     for descriptor in models_for(request).values():
         if not (descriptor.searchable and descriptor.search_fields and access.allowed(descriptor.name, "read")):
             continue
-        query = records.select(descriptor, access, q=text)
-        found = list(session.scalars(query.limit(PER_MODEL)))
+        # The list page's service: its count stops at the cap, and a broad search is fast.
+        page = records.page(session, descriptor, access, size=PER_MODEL, q=text)
+        found, total, capped = page.items, page.total, page.capped
         if not found:
             continue
-        total = len(found)
-        if total == PER_MODEL:
-            total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
         groups.append({
             "descriptor": descriptor,
             "total": total,
+            "capped": capped,
+            "count": request.fmt.number(total) + ("+" if capped else ""),
             "hits": [(descriptor.label(r), request.route_url("zg.model.detail", model=descriptor.name, id=r.id))
                      for r in found],
             "more": request.route_url("zg.model.list", model=descriptor.name, _query={"q": text}),

@@ -31,7 +31,10 @@
         option.textContent = item.label;
         select.appendChild(option);
       });
-      if (!select.multiple && items.length && box.value) select.size = Math.min(8, select.options.length);
+      // Open the list only while the person is still typing (a late answer must not reopen it).
+      if (!select.multiple && items.length && box.value && document.activeElement === box) {
+        select.size = Math.min(8, select.options.length);
+      }
     }
 
     function search() {
@@ -52,6 +55,7 @@
     select.addEventListener("change", function () { if (!select.multiple) select.size = 0; });
   }
 
+  window.zgReference = enhance;  // rows added later (the line editor) enhance their own selects
   function start() {
     document.querySelectorAll("select[data-zg-lookup]").forEach(enhance);
   }
