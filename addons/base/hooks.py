@@ -9,7 +9,7 @@ from core.hookspecs import hookimpl
 from core.i18n import _
 from core.security import demo
 
-from . import activities, approval, attachments, documents, partners, products, sequences, services
+from . import sequences, services
 from .activities import demo as activities_demo, hooks as activities_hooks
 from .approval import demo as approval_demo, hooks as approval_hooks
 from .attachments import demo as attachments_demo, hooks as attachments_hooks

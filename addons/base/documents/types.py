@@ -1,8 +1,10 @@
 """Document types: how an addon declares a kind of business document.
 
-``config.add_document_type(DocumentType(...))`` next to ``config.add_model`` for the
-same descriptor. The life cycle, the totals, the links, the "new from this" copy and
-the approval flows (addons/base/approval) find the type through
+``register(DocumentType(...))`` where the type is declared (a module the addon's hooks
+import, so that the CLI and jobs know it), and ``config.add_document_type(doc_type)``
+next to ``config.add_model`` for its descriptor (which also adds "Make <type>" to the
+types it is made from). The life cycle, the totals, the links, the "new from this" copy
+and the approval flows (addons/base/approval) find the type through
 :func:`document_types` / :func:`document_type`.
 """
 from __future__ import annotations
@@ -45,13 +47,34 @@ class DocumentType:
 DOCUMENT_TYPES: dict[str, DocumentType] = {}
 
 
+def register(doc_type: DocumentType) -> DocumentType:
+    """Make ``doc_type`` known to this process (jobs, the CLI and the approval engine look it up).
+
+    Call it where the type is declared, in a module the addon's ``hooks`` import, so that
+    processes without a web configuration (``zhanggui init --demo``, the scheduler) know
+    the type as soon as the addon's hooks are loaded. Returns ``doc_type``.
+    """
+    DOCUMENT_TYPES[doc_type.name] = doc_type
+    return doc_type
+
+
 def add_document_type(config: Configurator, doc_type: DocumentType) -> None:
-    """Register a document type (see the module docstring and docs/documents.md)."""
+    """Register a document type for the web app (see the module docstring and docs/documents.md)."""
 
-    def register():
-        DOCUMENT_TYPES[doc_type.name] = doc_type
+    def register_with_pages():
+        register(doc_type)
+        # "Make <this type>" on the descriptors of the types it is made from.
+        from .descriptor import make_action
 
-    config.action(("zhanggui.document_type", doc_type.name), register)
+        models = getattr(config.registry, "zg_models", {})
+        for source in doc_type.made_from:
+            descriptor = models.get(source)
+            if descriptor is not None:
+                action = make_action(doc_type)
+                descriptor.actions = [*[a for a in descriptor.actions if a.name != action.name], action]
+
+    # After every add_model (order 0): the source types' descriptors exist by then.
+    config.action(("zhanggui.document_type", doc_type.name), register_with_pages, order=10)
 
 
 def document_types() -> dict[str, DocumentType]:

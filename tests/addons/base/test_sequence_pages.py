@@ -99,7 +99,7 @@ def test_numbers_given_show_on_the_page_and_protect_the_sequence(site):
         for _ in range(3):
             sequences.next_number(session, "sale.order")
         session.commit()
-        sequence_id = session.scalar(sa.select(Sequence.id))
+        sequence_id = session.scalar(sa.select(Sequence.id).where(Sequence.code == "sale.order"))
     client = browser(site)
     detail = client.get(f"/m/base.sequence/{sequence_id}")
     assert detail.html.select_one(".zg-next-number").text == this_period_number("SO{yyyy}-0004")

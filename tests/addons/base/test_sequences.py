@@ -174,7 +174,8 @@ def test_ensure_sequence_creates_once_and_keeps_what_an_administrator_changed(db
         session.execute(sa.update(Sequence).values(prefix="B-", padding=6))
         again = ensure_sequence(session, "sale.order", "Sales orders", "A-")
         assert (again.prefix, again.padding) == ("B-", 6)
-        assert session.scalar(sa.select(sa.func.count()).select_from(Sequence)) == 1
+        assert session.scalar(sa.select(sa.func.count()).select_from(Sequence)
+                              .where(Sequence.code == "sale.order")) == 1
         for bad in [dict(prefix="A B"), dict(prefix="{yyyy"), dict(prefix="{hh}"), dict(padding=0),
                     dict(padding=13), dict(reset="weekly"), dict(prefix="X{yyyy}", reset="monthly")]:
             with pytest.raises(ValueError):

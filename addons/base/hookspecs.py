@@ -1,0 +1,24 @@
+"""Hooks the ``base`` addon offers to other addons (docs/hooks.md, "Hooks of the base addon")."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core.hookspecs import hookspec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy.orm import Session
+
+    from core.security.models import User
+
+    from .approval.models import ApprovalTask
+
+
+@hookspec
+def base_approval_reminder(session: Session, task: ApprovalTask, approver: User) -> None:
+    """An approver is reminded of a task still waiting for them (催办).
+
+    Called by the job ``base.remind_pending_approvals`` once per reminder delay of the
+    task's step, and when the submitter presses "Remind", after the in-app notification
+    was written, in the same transaction. The SMS gateway addon implements it to send an
+    SMS: queue the message in an outbox table here, and send it after the commit.
+    """
