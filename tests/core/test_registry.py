@@ -25,6 +25,11 @@ def menu_ids(registry: AddonRegistry) -> set[str]:
     return {item["id"] for items in registry.hook.menu_items(request=None) for item in items or []} - KERNEL_MENU
 
 
+def fixture_entries(registry) -> set[str]:
+    """The menu entries of the fixture addons (base has many of its own)."""
+    return menu_ids(registry) & {"alpha", "beta", "glue"}
+
+
 def serial_of(database: Database) -> int:
     with database.engine.connect() as conn:
         return read_serial(conn)
@@ -58,8 +63,8 @@ def test_each_database_gets_the_hooks_of_its_own_addons(two_databases, catalog):
 
     assert reg1.names == {"base", "alpha", "beta", "glue"}
     assert reg2.names == {"base", "alpha"}
-    assert menu_ids(reg1) == {"admin.company", "admin.numbering", "alpha", "beta"}
-    assert menu_ids(reg2) == {"admin.company", "admin.numbering", "alpha"}
+    assert fixture_entries(reg1) == {"alpha", "beta"} and "admin.numbering" in menu_ids(reg1)
+    assert fixture_entries(reg2) == {"alpha"} and "admin.numbering" in menu_ids(reg2)
     # beta offers beta_noted, glue implements it: callable only where both are installed.
     assert reg1.hook.beta_noted(text="order 7") == ["glue saw order 7"]
     assert not hasattr(reg2.hook, "beta_noted")
@@ -93,7 +98,7 @@ def test_uninstalled_addon_leaves_the_registry_but_keeps_its_data(database, cata
 
     registry = registries.get(database)
     assert registry.names == {"base", "alpha"}
-    assert menu_ids(registry) == {"admin.company", "admin.numbering", "alpha"}
+    assert fixture_entries(registry) == {"alpha"}
     assert not hasattr(registry.hook, "beta_noted")
     with database.engine.connect() as conn:
         assert sa.inspect(conn).has_table("beta_note")  # data kept, only disabled
