@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from .. import tree
 from ..db import utcnow
 from ..i18n import _
 from .models import ApiToken, AuditEntry, Department, OwnerChange, Share, User
@@ -296,19 +297,9 @@ def transfer(session: Session, by: User, model: str, records: list, to: User, re
 
 def department_path(session: Session, department: Department) -> str:
     """Recompute ``path`` for a department and everything below it (after a move)."""
-    parent_path = department.parent.path if department.parent is not None else "/"
     if department.id is None:
         session.flush()
-    # Refuse cycles: a department cannot move under itself or its descendants.
-    node = department.parent
-    while node is not None:
-        if node.id == department.id:
-            raise SecurityError(_("A department cannot be placed under itself."), field="parent_id")
-        node = node.parent
-    old = department.path
-    department.path = f"{parent_path}{department.id}/"
-    if old and old != "/" and old != department.path:
-        for child in session.scalars(sa.select(Department).where(
-                Department.path.startswith(old, autoescape=True), Department.id != department.id)):
-            child.path = department.path + child.path[len(old):]
+    if tree.would_cycle(department, department.parent):
+        raise SecurityError(_("A department cannot be placed under itself."), field="parent_id")
+    tree.repath(session, department, department.parent)
     return department.path

@@ -12,7 +12,7 @@ from core import records
 from core.descriptors import models_for
 from core.i18n import _
 from core.web.pages.common import flash, local_url
-from core.web.pages.form import _page, _save, make_form
+from core.web.pages.form import make_form, page_values, save
 
 from . import services, targets
 from .models import Activity
@@ -43,9 +43,9 @@ def add(request):
     if not targets.may(request.dbsession, request.access, models_for(request), model, record_id):
         raise HTTPNotFound()
     form = make_form(request, ACTIVITY)
-    html, activity = _save(request, ACTIVITY, form)
+    html, activity = save(request, ACTIVITY, form)
     if activity is None:
-        return _page(request, ACTIVITY, form, html)
+        return page_values(request, ACTIVITY, form, html)
     flash(request, _("Activity saved."))
     return HTTPSeeOther(back_to(request, activity.model, activity.record_id, "activities"))
 

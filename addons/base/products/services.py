@@ -19,12 +19,20 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from core import tree
 from core.i18n import _
 from core.records import ValidationFailed
 
 from .. import sequences
-from .models import Product, ProductCategory, ProductUnit, Unit, UnitConversion
-from .models import dedupe_key, normalise  # noqa: F401  (the de-duplication rule, offered here too)
+from .models import (  # noqa: F401  (the de-duplication rule, offered here too)
+    Product,
+    ProductCategory,
+    ProductUnit,
+    Unit,
+    UnitConversion,
+    dedupe_key,
+    normalise,
+)
 
 #: The numbering sequence that gives a product its code when the user leaves it empty.
 PRODUCT_SEQUENCE = "base.product"
@@ -158,23 +166,15 @@ def category_path(session: Session, category: ProductCategory) -> str:
     message on ``parent_id``.
     """
     parent = session.get(ProductCategory, category.parent_id) if category.parent_id else None
-    if parent is not None and (parent.id == category.id or f"/{category.id}/" in parent.path):
+    if tree.would_cycle(category, parent):
         raise ValidationFailed({"parent_id": _("A category cannot be placed under itself or one of "
                                                "its subcategories.")})
-    old_path = category.path
-    category.path = f"{parent.path if parent is not None else '/'}{category.id}/"
     category.full_name = f"{parent.full_name} / {category.name}" if parent is not None else category.name
-    if old_path and old_path != "/":
-        below = session.scalars(sa.select(ProductCategory)
-                                .where(ProductCategory.path.startswith(old_path, autoescape=True),
-                                       ProductCategory.id != category.id)
-                                .order_by(sa.func.length(ProductCategory.path)))
-        by_id = {category.id: category}
-        for child in below:  # parents before children: their new full name is known
-            by_id[child.id] = child
-            up = by_id.get(child.parent_id)
-            child.path = category.path + child.path[len(old_path):]
-            child.full_name = f"{up.full_name} / {child.name}" if up is not None else child.name
+    by_id = {category.id: category}
+    for child in tree.repath(session, category, parent):  # parents first: their new full name is known
+        by_id[child.id] = child
+        up = by_id.get(child.parent_id)
+        child.full_name = f"{up.full_name} / {child.name}" if up is not None else child.name
     return category.path
 
 

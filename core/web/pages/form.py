@@ -90,8 +90,12 @@ def _add_error(error: colander.Invalid, node, path: list[str], message) -> bool:
     return _add_error(sub, child, rest, message) if rest else True
 
 
-def _save(request, descriptor: ModelDescriptor, form: deform.Form, record_id=None):
-    """Validate and write; the rendered form with messages, or the saved record."""
+def save(request, descriptor: ModelDescriptor, form: deform.Form, record_id=None):
+    """Validate and write through core.records; (rendered form with messages, None) or (None, record).
+
+    Addon views that show a generic form elsewhere (the activity form on a record's tab)
+    call this too, so errors look and roll back the same way.
+    """
     try:
         form.validate(request.POST.items())
     except deform.ValidationFailure as failure:
@@ -114,7 +118,8 @@ def _save(request, descriptor: ModelDescriptor, form: deform.Form, record_id=Non
     return None, record
 
 
-def _page(request, descriptor, form, html, record=None):
+def page_values(request, descriptor, form, html, record=None):
+    """What the form template needs (title, breadcrumbs, resources); addon views reuse it."""
     title = descriptor.title
     if record is None:
         crumbs(request, descriptor, (_("New"), None))
@@ -138,7 +143,7 @@ def new(request):
     require(request, descriptor, "create")
     form = make_form(request, descriptor)
     if request.method == "POST":
-        html, record = _save(request, descriptor, form)
+        html, record = save(request, descriptor, form)
         if record is not None:
             flash(request, _("${model} created.", mapping={"model": request.translate(descriptor.title)}))
             return HTTPSeeOther(request.route_url("zg.model.detail", model=descriptor.name, id=record.id))
@@ -150,7 +155,7 @@ def new(request):
             html = form.render(prefill) if prefill else form.render()
         except (colander.Invalid, TypeError, ValueError):  # a value the field cannot show: no prefill
             html = form.render()
-    return _page(request, descriptor, form, html)
+    return page_values(request, descriptor, form, html)
 
 
 @view_config(route_name="zg.model.edit", renderer="core:web/templates/model/form.pt")
@@ -165,10 +170,10 @@ def edit(request):
         return HTTPSeeOther(request.route_url("zg.model.detail", model=descriptor.name, id=record.id))
     form = make_form(request, descriptor, record)
     if request.method == "POST":
-        html, saved = _save(request, descriptor, form, record.id)
+        html, saved = save(request, descriptor, form, record.id)
         if saved is not None:
             flash(request, _("${model} saved.", mapping={"model": request.translate(descriptor.title)}))
             return HTTPSeeOther(request.route_url("zg.model.detail", model=descriptor.name, id=saved.id))
     else:
         html = form.render(form_values(form.schema, record))
-    return _page(request, descriptor, form, html, record)
+    return page_values(request, descriptor, form, html, record)
