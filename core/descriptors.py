@@ -75,6 +75,17 @@ class Action:
     available: Callable[[Any], bool] | None = None
 
 
+@dataclasses.dataclass(frozen=True)
+class MatchRule:
+    """An import de-duplication rule (docs/import.md): a row is the same record as an
+    existing one when every field in ``fields`` is equal (compared normalised: case,
+    spaces, full-width characters; phone fields by their digits)."""
+
+    name: str  # "name", "phone", "code"…
+    title: Any
+    fields: Sequence[str]
+
+
 @dataclasses.dataclass
 class ModelDescriptor:
     """Everything the generic pages and the API need to know about one model."""
@@ -111,6 +122,11 @@ class ModelDescriptor:
     #: Model attributes the JSON API returns besides the schema's fields, never written by
     #: clients (computed totals, a state): ``readOnly`` in the OpenAPI document.
     read_only: Sequence[str] = ()
+    #: Offered by the import pages and ``zhanggui import`` (docs/import.md); the user
+    #: needs the model's ``import`` permission (and ``create`` / ``edit`` for what it does).
+    importable: bool = False
+    #: The de-duplication rules an import may choose from (skip / update / create).
+    import_rules: Sequence[MatchRule] = ()
 
     def __post_init__(self):
         MODEL_NAMES[self.model.__tablename__] = self.name

@@ -92,3 +92,28 @@ def detail_tabs(request: Request, descriptor: Any, record: Any) -> list[dict[str
     markup) and optionally ``order`` and ``count`` (shown as a badge). The
     customer 360 view is built from this hook.
     """
+
+
+@hookspec
+def list_tools(request: Request, descriptor: Any) -> list[dict[str, Any]] | None:
+    """Buttons for a model's list toolbar (print, envelopes, labels…), from any installed addon.
+
+    Called on every list page; return ``None`` for models the addon has nothing to add
+    to. Each tool is a dict with ``id``, ``title`` and ``url`` (acting on the list's
+    current search and filters: build it from ``request.GET``) and optionally ``order``
+    (int, default 100), ``target`` (e.g. ``"_blank"``) and ``selection`` (``True``: also
+    offered under "With the selected records", where the kernel adds the chosen ids to
+    ``url`` as ``ids`` parameters). The page shows tools as plain links: the route behind
+    ``url`` must check permissions and record scopes itself.
+    """
+
+
+@hookspec
+def record_tools(request: Request, descriptor: Any, record: Any) -> list[dict[str, Any]] | None:
+    """Buttons for a record's detail page toolbar (print this record…), from any installed addon.
+
+    Called on every detail page (the user may read ``record``); return ``None`` for
+    models the addon has nothing to add to. Each tool is a dict with ``id``, ``title``,
+    ``url`` and optionally ``order`` (int, default 100) and ``target``. The route behind
+    ``url`` must check permissions and record scopes itself.
+    """

@@ -23,3 +23,5 @@ def menu_items(request):
     ]
     return items
 from .web.admin.tabs import detail_tabs  # noqa: F401,E402  (sharing, owner history and role tabs)
+from .reports.menu import reports_menu_items  # noqa: F401,E402  (the Statistics menu)
+from .customfields.menu import custom_field_menu  # noqa: F401,E402  (Administration → Custom fields, Field labels)

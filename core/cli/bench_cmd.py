@@ -71,3 +71,18 @@ def numbering(obj, workers, seconds, sqlite):
                               seconds=seconds, sqlite=sqlite, echo=click.echo)
     if not all(r["ok"] for r in results):
         raise click.ClickException("numbers were duplicated or missing")
+
+
+@bench.command(name="import")
+@click.option("--rows", default=100_000, show_default=True, help="Rows per model (partners, products).")
+@click.pass_obj
+def import_(obj, rows):
+    """Import speed of partners and products (rows/s) and a plain INSERT of the same rows."""
+    from ..bench_import import bench_import
+
+    config = obj.config()
+    config.commit()  # every registered descriptor: the benchmark's own database gets base installed
+    results = bench_import(obj.settings["zhanggui.db_url"], obj.catalog, config.registry.zg_models, rows=rows,
+                           echo=click.echo)
+    if not all(r.get("ok", True) for r in results.values()):
+        raise click.ClickException("an import did not create every row")

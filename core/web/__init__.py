@@ -59,6 +59,12 @@ def make_config(settings: dict, catalog: Catalog | None = None) -> Configurator:
     config.include(".api")
     # Notifications for users: list, mark read, request.unread_count, the live badge stream.
     config.include("core.notifications")
+    # Custom fields and renamed labels on every model (before any page or API use a schema).
+    config.include("core.customfields")
+    # Import from Excel / CSV into any model that opts in.
+    config.include("core.imports")
+    # Statistics: reports declared by addons (config.add_report), tables and charts.
+    config.include("core.reports")
     for name in catalog:
         module = importlib.import_module(catalog[name].module)
         # An addon made only of hooks (a glue addon) has nothing to configure.

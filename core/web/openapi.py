@@ -23,6 +23,8 @@ import colander
 import sqlalchemy as sa
 
 from .. import records
+from ..customfields import services as custom_fields
+from ..customfields.schema import effective
 from ..descriptors import ModelDescriptor, models_for
 from ..i18n import _
 
@@ -121,7 +123,7 @@ def _constraints(node, schema: dict, column) -> None:
         elif isinstance(v, colander.OneOf):
             schema["enum"] = [records.json_value(c) for c in v.choices]
         elif isinstance(v, colander.ContainsOnly) and kind == "array":
-            schema["items"] = {"enum": [records.json_value(c) for c in v.choice]}
+            schema["items"] = {"enum": [records.json_value(c) for c in v.choices]}
         elif isinstance(v, colander.Range) and kind in ("integer", "number"):
             if v.min is not None:
                 schema["minimum"] = v.min
@@ -261,7 +263,7 @@ def sort_values(descriptor: ModelDescriptor) -> list[str]:
 
 def _filter_schema(request, descriptor: ModelDescriptor, flt) -> dict[str, Any] | None:
     attr = records._attr(descriptor.model, flt.name)
-    if attr is None:
+    if attr is None and flt.where is None:
         return None
     if flt.kind == "bool":
         return {"type": "boolean"}
@@ -271,7 +273,7 @@ def _filter_schema(request, descriptor: ModelDescriptor, flt) -> dict[str, Any] 
         return {"type": "string", "pattern": DATE_RANGE_PATTERN}
     if flt.kind == "number_range":
         return {"type": "string", "pattern": NUMBER_RANGE_PATTERN}
-    bounds = records.integer_range(attr.property.columns[0].type)
+    bounds = records.integer_range(attr.property.columns[0].type) if attr is not None else None
     item: dict[str, Any] = {"type": "integer", "minimum": bounds[0], "maximum": bounds[1]} if bounds \
         else {"type": "string"}
     values = [int(v) if bounds else str(v) for v, _t in flt.choices(request)] if flt.choices else []
@@ -281,17 +283,25 @@ def _filter_schema(request, descriptor: ModelDescriptor, flt) -> dict[str, Any] 
 
 
 def list_parameters(request, descriptor: ModelDescriptor) -> list[dict[str, Any]]:
-    """The query parameters of ``GET /api/v1/<model>``: search, filters, sort, paging."""
+    """The query parameters of ``GET /api/v1/<model>``: search, filters, sort, paging.
+
+    Custom fields marked as list filters are parameters too (``x_<code>``, docs/custom-fields.md).
+    """
+    descriptor = effective(request.dbsession, descriptor, request.locale_name)
     params = []
-    if descriptor.search_fields:
+    if descriptor.search_fields or getattr(descriptor, "custom_search", ()):
         params.append({"name": "q", "in": "query", "schema": {"type": "string"},
                        "description": _text(request, _("Search text (contains, any case)."))})
     for flt in descriptor.filters:
         schema = _filter_schema(request, descriptor, flt)
         if schema is None:
             continue
+        title = flt.title
+        if title is None:  # a custom field's filter: the field's title
+            field = custom_fields.field_named(request.dbsession, descriptor.name, flt.name)
+            title = field.title(request.locale_name) if field is not None else flt.name
         param: dict[str, Any] = {"name": flt.name, "in": "query", "schema": schema,
-                                 "description": _text(request, flt.title)}
+                                 "description": _text(request, title)}
         if schema["type"] == "array":
             param.update(style="form", explode=True)
         params.append(param)
@@ -398,11 +408,15 @@ def document(request) -> dict[str, Any]:
     paths: dict[str, dict] = {}
     schemas = common_schemas()
     for name, descriptor in sorted(models_for(request).items()):
+        descriptor = effective(request.dbsession, descriptor, request.locale_name)  # renamed titles
         paths.update(model_paths(request, descriptor))
         schemas.update(record_schemas(request, descriptor))
     paths[f"{API_PREFIX}/openapi.json"] = {"get": {
         "operationId": "openapi", "summary": "This document",
         "responses": {"200": _json({"type": "object"}), "401": _json("Error", ERRORS["401"][1])}}}
+    from ..reports.api import openapi_paths  # the report service's two operations (docs/reports.md)
+
+    paths.update(openapi_paths(request))
     return {
         "openapi": "3.1.0",
         "info": {"title": "Zhanggui API", "version": "1",

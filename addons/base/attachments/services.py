@@ -24,6 +24,7 @@ from core.descriptors import ModelDescriptor
 from core.i18n import _
 from core.security.access import Access
 from core.security.models import User
+from core.tenants import files_dir
 
 from ..activities import targets
 from . import storage
@@ -52,6 +53,11 @@ class AttachmentError(records.ValidationFailed):
     def __init__(self, message: Any):
         super().__init__({"file": message})
         self.message = message
+
+
+def _root(session: Session | None, settings: Mapping[str, str] | None):
+    """The attachments folder of the session's database (a tenant's own; else the ini's)."""
+    return files_dir(session, "attachments", settings)
 
 
 def max_bytes(settings: Mapping[str, str] | None) -> int:
@@ -146,7 +152,7 @@ def store(session: Session, model: str, record_id: int, filename: str, data: byt
     """
     content_type = check(data, filename, settings)
     digest = hashlib.sha256(data).hexdigest()
-    storage.write(storage.root_of(settings), digest, data)
+    storage.write(_root(session, settings), digest, data)
     uploader = session.get(User, int(user)) if isinstance(user, int) else user
     attachment = Attachment(model=model, record_id=int(record_id), filename=clean_filename(filename),
                             content_type=content_type, size=len(data), sha256=digest,
@@ -167,7 +173,7 @@ def attachments_of(session: Session, model: str, record_id: int) -> list[Attachm
 
 def path_of(attachment: Attachment, settings: Mapping[str, str] | None):
     """The file of an attachment on disk."""
-    return storage.path_of(storage.root_of(settings), attachment.sha256)
+    return storage.path_of(_root(sa.orm.object_session(attachment), settings), attachment.sha256)
 
 
 def delete(session: Session, attachment: Attachment) -> None:
@@ -183,7 +189,7 @@ def delete(session: Session, attachment: Attachment) -> None:
 def purge_orphans(session: Session, settings: Mapping[str, str] | None, grace_seconds: float = 3600) -> int:
     """Remove files that no attachment row references any more (older than the grace period)."""
     referenced = set(session.scalars(sa.select(Attachment.sha256).distinct()))
-    return storage.purge_orphans(storage.root_of(settings), referenced, grace_seconds)
+    return storage.purge_orphans(_root(session, settings), referenced, grace_seconds)
 
 
 # -- who may do what -------------------------------------------------------------------

@@ -5,6 +5,8 @@ is all or nothing: if one record is refused, nothing is written.
 """
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
 from pyramid.view import view_config
@@ -13,6 +15,7 @@ from ... import records
 from ...i18n import _
 from ...security.services import SecurityError
 from .common import descriptor_of, error_text, flash, ids_of, local_url, require
+from .list import list_tools
 
 #: Batch choices that open another page with the selected ids (GET, no writing here).
 REDIRECTS = {"share": "zg.model.share", "transfer": "zg.model.transfer", "print": "zg.model.print"}
@@ -29,6 +32,14 @@ def batch(request):
     if not ids:
         flash(request, _("Select at least one record."), "error")
         return HTTPSeeOther(back)
+    if name.startswith("tool:"):  # a list_tools tool offered for the selection: its url with the ids
+        tool = next((t for t in list_tools(request, descriptor) if t.get("selection")
+                     and f"tool:{t['id']}" == name), None)
+        if tool is None:
+            flash(request, _("This action is not available."), "error")
+            return HTTPSeeOther(back)
+        joiner = "&" if "?" in tool["url"] else "?"
+        return HTTPSeeOther(tool["url"] + joiner + urlencode([("ids", i) for i in ids]))
     if name in REDIRECTS:
         try:
             url = request.route_url(REDIRECTS[name], model=descriptor.name, _query=[("ids", i) for i in ids])

@@ -11,6 +11,7 @@ from typing import Any
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
 
 from ... import records
+from ...customfields.schema import effective
 from ...descriptors import Column, ModelDescriptor, models_for
 from ...i18n import _
 from ..urls import site_url
@@ -20,11 +21,15 @@ LABEL = "__label__"  # the pseudo column of a descriptor that declares none
 
 
 def descriptor_of(request) -> ModelDescriptor:
-    """The descriptor named in the URL; 404 if unknown or its addon is not installed here."""
+    """The descriptor named in the URL; 404 if unknown or its addon is not installed here.
+
+    As this database has it: with its custom columns and filters and renamed titles
+    (:func:`core.customfields.schema.effective`).
+    """
     descriptor = models_for(request).get(request.matchdict.get("model", ""))
     if descriptor is None:
         raise HTTPNotFound()
-    return descriptor
+    return effective(request.dbsession, descriptor, request.locale_name)
 
 
 def require(request, descriptor: ModelDescriptor, action: str) -> None:
@@ -240,6 +245,8 @@ class Cells:
     def raw(self, record, column: Column):
         if column.name == LABEL:
             return self.descriptor.label(record)
+        if column.name.startswith("x_"):  # a custom field (docs/custom-fields.md)
+            return records.field_value(record, column.name)
         return attr_path(record, column.name)
 
     def text(self, record, column: Column) -> str:

@@ -9,11 +9,13 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
 from ... import records
+from ...customfields.types import TYPES
 from ...descriptors import ModelDescriptor
 from ...i18n import _
 from ...security.models import Department
 from ...security.services import SecurityError
 from .common import choices_of, crumbs, descriptor_of, display, error_text, flash, http_errors, require
+from .list import sorted_tools
 
 
 def fields(request, descriptor: ModelDescriptor, record) -> list[tuple[Any, str]]:
@@ -24,7 +26,14 @@ def fields(request, descriptor: ModelDescriptor, record) -> list[tuple[Any, str]
     for node in schema.children:
         if records.is_lines(node):
             continue  # shown as a table (line_tables)
-        value = getattr(record, node.name, None)
+        if "detail" not in getattr(node, "zg_show", ("detail",)):
+            continue  # a custom field not shown on detail pages (docs/custom-fields.md)
+        value = records.field_value(record, node)
+        html = getattr(getattr(node, "zg_custom", None), "kind", None)
+        html = TYPES[html].html if html in TYPES else None
+        if html is not None and value not in (None, ""):
+            out.append((node.title, html(request, value, node.zg_custom, record)))  # markup: a link, rich text
+            continue
         out.append((node.title, display(request, value, choices_of(node), yes=yes, no=no)))
     if descriptor.detail_fields is not None:
         out.extend(descriptor.detail_fields(request, record))
@@ -119,6 +128,8 @@ def detail(request):
         "department": department,
         "tabs": tabs(request, descriptor, record),
         "actions": record_actions(request, descriptor, record),
+        "tools": sorted_tools(request, request.hook.record_tools(request=request, descriptor=descriptor,
+                                                                 record=record)),
         "can_edit": can["edit"],
         "can_delete": can["delete"],
     }

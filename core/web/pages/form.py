@@ -23,6 +23,10 @@ DEFORM_CSS = ("deform:static/css/form.css",)
 
 def make_form(request, descriptor: ModelDescriptor, record=None) -> deform.Form:
     schema = records.bound_schema(descriptor, request.dbsession, request, record, request.user).clone()
+    # Custom fields not shown on this form (docs/custom-fields.md) are left out; on save they keep their values.
+    place = "new" if record is None else "edit"
+    for node in [n for n in schema.children if place not in getattr(n, "zg_show", (place,))]:
+        schema.children.remove(node)
     schema.add(colander.SchemaNode(colander.String(), name="csrf_token", widget=deform.widget.HiddenWidget(),
                                    default=request.session.get_csrf_token(), missing=""))
     use_line_editor(schema)
@@ -34,9 +38,9 @@ def form_values(schema, record) -> dict:
     """A record's values as the form's appstruct (sets as strings to match select values)."""
     out = {}
     for node in schema.children:
-        if node.name == "csrf_token" or not hasattr(record, node.name):
+        if node.name == "csrf_token" or not (hasattr(record, node.name) or hasattr(node, "zg_custom")):
             continue
-        value = getattr(record, node.name)
+        value = records.field_value(record, node)
         if value is None:
             continue
         if records.is_lines(node):

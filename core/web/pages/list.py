@@ -9,7 +9,7 @@ from ... import records
 from ...descriptors import ModelDescriptor
 from ...i18n import _
 from .common import (LABEL, PAGE_SIZES, Cells, checked_filters, crumbs, descriptor_of, http_errors, list_state,
-                     require)
+                     require, schema_nodes)
 from .prefs import column_choices, user_columns
 
 
@@ -30,6 +30,23 @@ def batch_actions(request, descriptor: ModelDescriptor) -> list[dict[str, Any]]:
                 out.append({"name": name, "title": title, "confirm": None})
     out.append({"name": "print", "title": _("Print"), "confirm": None})
     return out
+
+
+def sorted_tools(request, results) -> list[dict[str, Any]]:
+    """The tools hook answers (``list_tools`` / ``record_tools``), valid ones only, ordered."""
+    found = [t for result in results for t in (result or []) if t.get("id") and t.get("url")
+             and t.get("title") is not None]
+
+    def key(tool):
+        title = tool["title"]
+        return int(tool.get("order", 100)), str(request.translate(title) if hasattr(title, "interpolate") else title)
+
+    return sorted(found, key=key)
+
+
+def list_tools(request, descriptor: ModelDescriptor) -> list[dict[str, Any]]:
+    """Toolbar buttons other addons contribute to this list (``list_tools`` hook)."""
+    return sorted_tools(request, request.hook.list_tools(request=request, descriptor=descriptor))
 
 
 def route_exists(request, name: str) -> bool:
@@ -54,10 +71,13 @@ def headers(request, descriptor: ModelDescriptor, cells: Cells, state) -> list[d
     return out
 
 
-def filter_widgets(request, descriptor: ModelDescriptor, state) -> list[dict[str, Any]]:
+def filter_widgets(request, descriptor: ModelDescriptor, state, nodes=None) -> list[dict[str, Any]]:
+    """The filters' inputs; a filter without a title takes its field's (custom, renamed) title."""
     widgets = []
+    nodes = nodes or {}
     for flt in descriptor.filters:
-        widget: dict[str, Any] = {"name": flt.name, "kind": flt.kind, "title": flt.title or flt.name,
+        title = flt.title or getattr(nodes.get(flt.name), "title", None) or flt.name
+        widget: dict[str, Any] = {"name": flt.name, "kind": flt.kind, "title": title,
                                   "value": state.raw.get(flt.name, "")}
         if flt.kind == "choice":
             widget["choices"] = [(str(v), t) for v, t in (flt.choices(request) if flt.choices else ())]
@@ -96,9 +116,10 @@ def list_view(request):
         "rows": [(record, cells.row(record)) for record in page.items],
         "columns_dialog": [(c.name, title, c.name in {x.name for x in cells.columns})
                            for c, title in zip(all_cells.columns, all_cells.titles)],
-        "filters": filter_widgets(request, descriptor, state),
+        "filters": filter_widgets(request, descriptor, state, schema_nodes(schema)),
         "filter_errors": errors,
         "actions": batch_actions(request, descriptor),
+        "tools": list_tools(request, descriptor),
         "can_create": access.allowed(descriptor.name, "create"),
         "can_export": access.allowed(descriptor.name, "export"),
         "sizes": PAGE_SIZES,

@@ -1,6 +1,8 @@
 """Print preview: the selected records, or the current list, as a print-friendly page.
 
-A stopgap until print templates (PDF) arrive: plain HTML with ``@media print`` rules.
+Plain HTML with ``@media print`` rules: the fallback for every model. Models with a print
+template (the base addon, docs/printing.md) also get PDF buttons through the ``list_tools``
+and ``record_tools`` hooks.
 """
 from __future__ import annotations
 
