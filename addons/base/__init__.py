@@ -12,3 +12,9 @@ def includeme(config):
     config.include(".attachments")
     config.include(".documents")
     config.include(".approval")
+    # Data in and out: outgoing messages, email, print templates, statistics.
+    config.include(".outbox")
+    config.include(".mail")
+    config.include(".printing")
+    config.include(".statistics")
+    config.include(".backups")

@@ -13,15 +13,22 @@ from . import sequences, services
 from .activities import demo as activities_demo, hooks as activities_hooks
 from .approval import demo as approval_demo, hooks as approval_hooks
 from .attachments import demo as attachments_demo, hooks as attachments_hooks
+from .backups import demo as backups_demo, hooks as backups_hooks
 from .documents import demo as documents_demo, hooks as documents_hooks
+from .mail import demo as mail_demo, hooks as mail_hooks
+from .outbox import demo as outbox_demo, hooks as outbox_hooks
 from .models import Company, Settings
 from .partners import demo as partners_demo, hooks as partners_hooks
+from .printing import demo as printing_demo, hooks as printing_hooks
 from .products import demo as products_demo, hooks as products_hooks
+from .statistics import demo as statistics_demo, hooks as statistics_hooks
 
 #: The parts of base, in dependency order (their demo data is made in this order).
 PARTS = ((products_hooks, products_demo), (partners_hooks, partners_demo),
          (activities_hooks, activities_demo), (attachments_hooks, attachments_demo),
-         (documents_hooks, documents_demo), (approval_hooks, approval_demo))
+         (documents_hooks, documents_demo), (approval_hooks, approval_demo),
+         (outbox_hooks, outbox_demo), (mail_hooks, mail_demo), (printing_hooks, printing_demo),
+         (statistics_hooks, statistics_demo), (backups_hooks, backups_demo))
 
 
 def _collect() -> None:

@@ -11,6 +11,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from core.security.models import User
 
     from .approval.models import ApprovalTask
+    from .outbox.channels import Channel
 
 
 @hookspec
@@ -21,4 +22,19 @@ def base_approval_reminder(session: Session, task: ApprovalTask, approver: User)
     task's step, and when the submitter presses "Remind", after the in-app notification
     was written, in the same transaction. The SMS gateway addon implements it to send an
     SMS: queue the message in an outbox table here, and send it after the commit.
+    """
+
+
+@hookspec
+def base_outbox_channels() -> list[Channel] | None:
+    """The channels the outbox sends through, besides base's own ``email``.
+
+    Return :class:`addons.base.outbox.channels.Channel` objects (a name such as ``sms``
+    and ``send(message, mailbox)``, see docs/outbox.md). The SMS gateway addon returns its
+    SMS channel here. Called by each dispatcher when it starts a round, outside any
+    transaction; ``send`` is called outside any transaction too and must raise
+    ``TemporaryFailure`` / ``PermanentFailure`` (``addons.base.outbox.channels``) when the
+    other side did not accept the message. Messages queued for a channel that no
+    installed addon provides stay ``queued`` (the outbox page lists them) until one does.
+    A name already taken (``email``, or an earlier addon's) is ignored.
     """

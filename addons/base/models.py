@@ -113,3 +113,5 @@ from .activities import models as _activities  # noqa: E402,F401
 from .attachments import models as _attachments  # noqa: E402,F401
 from .documents import models as _documents  # noqa: E402,F401
 from .approval import models as _approval  # noqa: E402,F401
+from .mail import models as _mail  # noqa: E402,F401
+from .printing import models as _printing  # noqa: E402,F401

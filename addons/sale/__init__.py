@@ -13,3 +13,4 @@ def includeme(config):
     config.add_model(ORDER)
     config.add_document_type(QUOTATION_TYPE)
     config.add_document_type(ORDER_TYPE)
+    config.include(".statistics")  # the quotation and order reports (docs/reports.md)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import Comparator, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base
+from core.db import Base, utcnow
 from core.search import SearchIndex
 from core.security.models import Owned
 
@@ -149,6 +149,8 @@ class Partner(Owned, Base):
     street: Mapped[str] = mapped_column(sa.String(200), default="")
     note: Mapped[str] = mapped_column(sa.Text, default="")
     active: Mapped[bool] = mapped_column(default=True, index=True)
+    #: When the partner was created (naive UTC): the "new customers" statistics count by it.
+    created_at: Mapped[dt.datetime | None] = mapped_column(default=utcnow, index=True)
 
     customer_category: Mapped[PartnerCategory | None] = relationship(foreign_keys=[customer_category_id])
     supplier_category: Mapped[PartnerCategory | None] = relationship(foreign_keys=[supplier_category_id])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from core.descriptors import Action, Column, Filter, ModelDescriptor
+from core.descriptors import Action, Column, Filter, MatchRule, ModelDescriptor
 from core.i18n import _
 from core.security.models import User
 
@@ -78,6 +78,9 @@ PARTNER = ModelDescriptor(
     actions=[ACTIVATE, DEACTIVATE], order_by="-id",
     label=lambda p: p.name,
     create=services.create_partner, update=services.update_partner,
+    importable=True,
+    import_rules=[MatchRule("code", _("Code"), ["code"]), MatchRule("name", _("Name"), ["name"]),
+                  MatchRule("phone", _("Phone"), ["phone"]), MatchRule("mobile", _("Mobile"), ["mobile"])],
 )
 
 CONTACT = ModelDescriptor(
@@ -97,6 +100,10 @@ CONTACT = ModelDescriptor(
     actions=[ACTIVATE, DEACTIVATE], order_by="name",
     label=lambda c: f"{c.name} ({c.partner.short_name or c.partner.name})" if c.partner else c.name,
     create=services.create_contact, update=services.update_contact,
+    # The partner column takes the partner's code or name (core/imports resolves references).
+    importable=True,
+    import_rules=[MatchRule("name", _("Partner and name"), ["partner_id", "name"]),
+                  MatchRule("mobile", _("Mobile"), ["mobile"])],
 )
 
 BANK_ACCOUNT = ModelDescriptor(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from core.descriptors import Column, Filter, ModelDescriptor
+from core.descriptors import Column, Filter, MatchRule, ModelDescriptor
 from core.i18n import _
 
 from . import currencies, schemas, services
@@ -51,6 +51,9 @@ PRODUCT = ModelDescriptor(
              Filter("purchase_price", _("Purchase price"), kind="number_range")],
     order_by="code", label=lambda p: f"{p.code} {p}",
     create=services.create_product, update=services.update_product,
+    importable=True,
+    import_rules=[MatchRule("code", _("Code"), ["code"]),
+                  MatchRule("name", _("Name and specification"), ["name", "specification"])],
 )
 
 CATEGORY = ModelDescriptor(
