@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import weakref
 from decimal import Decimal
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -108,10 +110,14 @@ class Database:
     ``zhanggui.db_url`` of the ini file).
     """
 
-    def __init__(self, url: str, key: str = "default", **engine_kwargs):
+    def __init__(self, url: str, key: str = "default", files_root: str | Path | None = None,
+                 **engine_kwargs):
         self.key = key
         self.url = str(url)
+        #: Where this database's files live (a tenant's folder); None: the ini's folders.
+        self.files_root = Path(files_root) if files_root is not None else None
         self.engine = create_engine(url, **engine_kwargs)
+        _by_engine[self.engine] = self
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     @property
@@ -130,6 +136,20 @@ class Database:
 
 _databases: dict[str, Database] = {}
 _databases_lock = threading.Lock()
+_by_engine: weakref.WeakKeyDictionary[Engine, Database] = weakref.WeakKeyDictionary()
+
+
+def database_of(bind) -> Database | None:
+    """The :class:`Database` behind a session, connection or engine (None if made elsewhere)."""
+    if isinstance(bind, Database):
+        return bind
+    if isinstance(bind, Session):
+        bind = bind.get_bind()
+    engine = getattr(bind, "engine", bind)
+    try:
+        return _by_engine.get(engine)
+    except TypeError:
+        return None
 
 
 def get_database(url: str, key: str | None = None) -> Database:

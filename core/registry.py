@@ -8,6 +8,7 @@ it moved, so an install takes effect in every worker without a restart.
 """
 from __future__ import annotations
 
+import collections
 import importlib
 import importlib.util
 import threading
@@ -181,13 +182,21 @@ def bump_serial(connection: Connection) -> None:
 
 
 class Registries:
-    """The registries of every database this process serves, kept fresh by the serial."""
+    """The registries of every database this process serves, kept fresh by the serial.
 
-    def __init__(self, catalog: Catalog):
+    Built lazily on a database's first request and kept in an LRU of ``max_size``
+    (``zhanggui.registry_cache_size``): a process serving many tenants keeps the
+    busy ones built and rebuilds a cold one on its next request.
+    """
+
+    DEFAULT_SIZE = 200
+
+    def __init__(self, catalog: Catalog, max_size: int = DEFAULT_SIZE):
         self.catalog = catalog
-        self._by_db: dict[str, AddonRegistry] = {}
+        self._by_db: collections.OrderedDict[str, AddonRegistry] = collections.OrderedDict()
         self._lock = threading.Lock()
         self.builds = 0
+        self.max_size = max_size
 
     def build(self, database: Database, connection: Connection | None = None) -> AddonRegistry:
         if connection is None:
@@ -197,6 +206,9 @@ class Registries:
         registry = AddonRegistry(self.catalog, installed, serial, database)
         with self._lock:
             self._by_db[database.url] = registry
+            self._by_db.move_to_end(database.url)
+            while len(self._by_db) > max(1, self.max_size):
+                self._by_db.popitem(last=False)
             self.builds += 1
         return registry
 
@@ -207,6 +219,9 @@ class Registries:
             with database.engine.connect() as conn:
                 return self.get(database, conn)
         if current is not None and read_serial(connection) == current.serial:
+            with self._lock:
+                if database.url in self._by_db:
+                    self._by_db.move_to_end(database.url)
             return current
         return self.build(database, connection)
 

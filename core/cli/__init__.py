@@ -113,3 +113,4 @@ def main() -> None:
 from . import addons_cmd, bench_cmd, i18n_cmd, init_cmd, jobs_cmd  # noqa: E402,F401
 from . import users_cmd  # noqa: E402,F401
 from . import search_cmd  # noqa: E402,F401
+from . import backup_cmd, import_cmd, tenants_cmd  # noqa: E402,F401

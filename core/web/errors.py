@@ -9,6 +9,7 @@ from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from ..i18n import _
+from ..tenants.routing import TenantUnavailable, UnknownHost
 
 
 def wants_json(request) -> bool:
@@ -51,6 +52,40 @@ def bad_address(exc, request):
             f"<body><h1>{escape(title)}</h1><p>{escape(message)}</p><p><a href=\"/\">掌柜 Zhanggui</a></p>"
             "</body></html>")
     return Response(body, status=400, content_type="text/html", charset="utf-8")
+
+
+def _bare_page(request, status: int, title, message) -> Response:
+    """A page without the layout (which needs a company: menus, the user) and without any data."""
+    title, message = (request.translate(t) if hasattr(t, "domain") else str(t) for t in (title, message))
+    body = (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
+            f"<body><h1>{escape(title)}</h1><p>{escape(message)}</p></body></html>")
+    return Response(body, status=status, content_type="text/html", charset="utf-8")
+
+
+@exception_view_config(UnknownHost)
+def unknown_host(exc, request):
+    """A host no company is served at (hosting mode): 404, the same for every path."""
+    if wants_json(request):
+        response = Response(json_body={"error": request.translate(_("Not found."))}, status=404)
+        return response
+    return _bare_page(request, 404, _("Not found"), _("No company is served at this address. "
+                                                      "Check the address you typed."))
+
+
+@exception_view_config(TenantUnavailable)
+def tenant_unavailable(exc, request):
+    """A suspended tenant (or one being created): 503 with the operator's message."""
+    if exc.state == "suspended":
+        message = exc.message or request.translate(_("This company's service is suspended. "
+                                                     "Contact your service provider."))
+    else:
+        message = request.translate(_("This company's service is being prepared. Try again in a minute."))
+    if wants_json(request):
+        response = Response(json_body={"error": message}, status=503)
+    else:
+        response = _bare_page(request, 503, _("Service unavailable"), message)
+    response.headers["Retry-After"] = exc.headers.get("Retry-After", "3600")
+    return response
 
 
 @notfound_view_config(renderer="core:web/templates/error.pt")

@@ -1,0 +1,176 @@
+"""Inside a web process: which tenant a host belongs to, and that tenant's database.
+
+The host table (domain → tenant) is read from the operator database and kept in
+memory; before each lookup one primary-key read of ``tenants_serial`` says whether
+it changed (a tenant created, suspended, dropped, a domain added), exactly like the
+kernel's registry serial. Databases are opened lazily on a tenant's first request
+and kept in an LRU: each tenant's pool is small (``zhanggui.tenant_pool_size``),
+and when more engines than ``zhanggui.max_connections`` allows are open, the least
+recently used idle ones are disposed (their connections closed; reopened on need).
+"""
+from __future__ import annotations
+
+import collections
+import dataclasses
+import logging
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+import sqlalchemy as sa
+from pyramid.httpexceptions import HTTPNotFound, HTTPServiceUnavailable
+
+from ..db import Database, create_engine
+from .models import Domain, Tenant
+from .services import operator_url, read_serial
+
+log = logging.getLogger(__name__)
+
+
+class UnknownHost(HTTPNotFound):
+    """No company is served at this host: a bare 404, nothing of any tenant."""
+
+
+class TenantUnavailable(HTTPServiceUnavailable):
+    """The tenant is suspended (or being created): 503 with the operator's message."""
+
+    def __init__(self, tenant: str, state: str, message: str = ""):
+        super().__init__()
+        self.tenant = tenant
+        self.state = state
+        self.message = message
+        self.headers["Retry-After"] = "3600" if state == Tenant.SUSPENDED else "30"
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    name: str
+    uid: str
+    db_url: str
+    files_dir: str
+    state: str
+    message: str
+
+    @property
+    def key(self) -> str:
+        """The database key sessions are bound to (new for every tenant ever created)."""
+        return f"tenant:{self.name}:{self.uid}"
+
+
+class TenantRouter:
+    """The host table and the open tenant databases of one process."""
+
+    def __init__(self, settings: Mapping[str, str]):
+        url = operator_url(settings)
+        if url is None:
+            raise ValueError("zhanggui.operator_db is not set")
+        parsed = sa.make_url(url)
+        self._missing_file = (Path(parsed.database) if parsed.get_backend_name() == "sqlite"
+                              and parsed.database not in (None, "", ":memory:") else None)
+        self.engine = create_engine(url, pool_size=2, max_overflow=2)
+        self.pool_size = int(settings.get("zhanggui.tenant_pool_size", 2))
+        self.max_overflow = int(settings.get("zhanggui.tenant_max_overflow", 2))
+        per_tenant = max(1, self.pool_size + self.max_overflow)
+        self.max_connections = int(settings.get("zhanggui.max_connections", 100))
+        self.max_engines = max(1, self.max_connections // per_tenant)
+        self.serial: int | None = None
+        self.routes: dict[str, Route] = {}
+        self.by_name: dict[str, Route] = {}
+        self._open: collections.OrderedDict[str, Database] = collections.OrderedDict()
+        self._lock = threading.RLock()
+        self.loads = 0
+        self.disposals = 0
+
+    # -- the host table --------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload the host table if the operator database changed since the last read."""
+        if self._missing_file is not None and not self._missing_file.exists():
+            serial = -1  # no tenant was ever created: never create the file from here
+        else:
+            with self.engine.connect() as conn:
+                serial = read_serial(conn)
+        if serial == self.serial:
+            return
+        with self._lock:
+            if serial == self.serial:
+                return
+            routes: dict[str, Route] = {}
+            by_name: dict[str, Route] = {}
+            if serial >= 0:
+                with self.engine.connect() as conn:
+                    rows = conn.execute(sa.select(Tenant.name, Tenant.uid, Tenant.db_url, Tenant.files_dir,
+                                                  Tenant.state, Tenant.message, Domain.name.label("domain"))
+                                        .join(Domain, Domain.tenant_id == Tenant.id, isouter=True)).all()
+                for row in rows:
+                    route = by_name.get(row.name) or Route(row.name, row.uid, row.db_url, row.files_dir,
+                                                           row.state, row.message or "")
+                    by_name[row.name] = route
+                    if row.domain:
+                        routes[row.domain] = route
+            self.routes, self.by_name, self.serial = routes, by_name, serial
+            self.loads += 1
+            # A tenant dropped, or dropped and created again: its engine must go.
+            for name, database in list(self._open.items()):
+                route = by_name.get(name)
+                if route is None or route.key != database.key or route.db_url != database.url:
+                    self._close(name)
+
+    def lookup(self, host: str) -> Route | None:
+        self.refresh()
+        return self.routes.get(host)
+
+    # -- databases -------------------------------------------------------------------------
+
+    def database(self, route: Route) -> Database:
+        """The tenant's database (opened on first use, most recently used kept)."""
+        if route.state != Tenant.ACTIVE:
+            raise TenantUnavailable(route.name, route.state, route.message)
+        with self._lock:
+            database = self._open.get(route.name)
+            if database is not None and database.key == route.key:
+                self._open.move_to_end(route.name)
+                if len(self._open) > self.max_engines:  # the cap was lowered meanwhile
+                    self._evict()
+                return database
+            if database is not None:
+                self._close(route.name)
+            database = Database(route.db_url, key=route.key, files_root=route.files_dir,
+                                pool_size=self.pool_size, max_overflow=self.max_overflow)
+            self._open[route.name] = database
+            self._evict()
+            return database
+
+    def _evict(self) -> None:
+        """Dispose the least recently used idle engines beyond the cap (busy ones are kept)."""
+        excess = len(self._open) - self.max_engines
+        for name in list(self._open):
+            if excess <= 0:
+                break
+            pool = self._open[name].engine.pool
+            if getattr(pool, "checkedout", lambda: 0)() == 0:
+                self._close(name)
+                excess -= 1
+        if excess > 0:
+            log.warning("%d tenant databases busy at once: over zhanggui.max_connections=%d",
+                        len(self._open), self.max_connections)
+
+    def _close(self, name: str) -> None:
+        database = self._open.pop(name, None)
+        if database is not None:
+            database.dispose()
+            self.disposals += 1
+
+    def open_databases(self) -> list[str]:
+        return list(self._open)
+
+    def active(self) -> list[Database]:
+        """The databases of every active tenant (for the scheduler)."""
+        self.refresh()
+        return [self.database(r) for r in self.by_name.values() if r.state == Tenant.ACTIVE]
+
+    def dispose(self) -> None:
+        with self._lock:
+            for name in list(self._open):
+                self._close(name)
+        self.engine.dispose()
