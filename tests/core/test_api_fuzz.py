@@ -93,12 +93,54 @@ SEEDS: dict[str, Seed] = {
     # sale
     "sale.quotation": lambda i, ids: {"partner_id": ids["base.partner"][0], "lines": _lines(i, ids)},
     "sale.order": lambda i, ids: {"partner_id": ids["base.partner"][0], "lines": _lines(i, ids)},
+    # print templates (any registered model; the source is checked by the sandbox)
+    "base.print_template": lambda i, ids: {"name": f"标签 {i}", "model": "base.partner", "kind": "label",
+                                           "source": "<p>{{ address.recipient }}</p>"},
+    # custom fields and renamed labels (core.customfields)
+    "core.custom_field": lambda i, ids: {"model": "base.partner", "code": f"fuzz{i}", "kind": "text",
+                                         "title_zh": f"字段 {i}"},
+    "core.field_label": lambda i, ids: {"model": "base.partner", "field": ("name", "email", "tax_number", "note",
+                                                                           "active")[i], "title_zh": f"名称 {i}"},
+    # email templates, segments, blasts (the template checked by the sandbox, the query by the list's filters)
+    "base.email_template": lambda i, ids: {"name": f"模板 {i}", "subject": "{{ partner.name }}",
+                                           "body_html": "<p>{{ contact.name }}</p>"},
+    "base.segment": lambda i, ids: {"name": f"分群 {i}", "model": "base.partner", "query": "province=330000"},
+    "base.blast": lambda i, ids: {"name": f"群发 {i}", "template_id": ids["base.email_template"][i],
+                                  "segment_id": ids["base.segment"][i]},
+    # mailboxes (the outbox's messages are queued by services: EXTRA_SEEDS)
+    "base.mailbox": lambda i, ids: {"name": f"邮箱 {i}", "from_address": f"m{i}@shop.test", "smtp_host": "127.0.0.1",
+                                    "smtp_port": 2525, "smtp_security": "none", "new_smtp_password": "pw"},
 }
 
 #: Models the API cannot create (``POST`` is refused by design): their records are made
 #: another way in :func:`_extra_seeds`. Any model in neither dict would get its record
 #: operations run on unknown ids only; the test refuses that (see ``NO_RECORDS``).
-EXTRA_SEEDS = ("base.attachment", "base.approval_task")
+EXTRA_SEEDS = ("base.attachment", "base.approval_task", "base.received_mail", "base.outbox_message")
+
+
+def _outbox_messages(site, ids: dict[str, list[int]]) -> None:
+    """Messages queued by the outbox's service (no dispatcher runs: they stay queued)."""
+    from addons.base.outbox import services as outbox
+
+    with site.db.session() as session:
+        ids["base.outbox_message"] = [outbox.queue(session, to=f"c{i}@customer.test", subject=f"报价 {i}",
+                                                   mailbox=ids["base.mailbox"][0]).id for i in range(SEEDED)]
+        session.commit()
+
+
+def _received_mail(site, ids: dict[str, list[int]]) -> None:
+    """Received mail as the IMAP reader files it (unmatched senders)."""
+    from addons.base.mail import receive
+    from addons.base.outbox.models import Mailbox
+
+    with site.db.session() as session:
+        mailbox = Mailbox(name="fuzz", from_address="fuzz@shop.test")
+        session.add(mailbox)
+        session.flush()
+        ids["base.received_mail"] = [receive.handle(session, mailbox, (
+            f"From: s{i}@unknown.test\r\nSubject: 询价 {i}\r\nMessage-ID: <f{i}@test>\r\n\r\nhi\r\n").encode()).id
+            for i in range(SEEDED)]
+        session.commit()
 
 #: Models whose record paths run without seeded records, and why. Empty: every model
 #: has records, through the API or otherwise.
@@ -147,6 +189,8 @@ def api(db_url, tmp_path):
         ids[model] = [site.app.post_json(f"/api/v1/{model}", make(i, ids), headers=headers, status=201).json["id"]
                       for i in range(SEEDED)]
     _extra_seeds(site, headers, ids)
+    _received_mail(site, ids)
+    _outbox_messages(site, ids)
     yield site, headers, uid, ids
     site.db.dispose()
 

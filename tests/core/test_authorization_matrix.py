@@ -173,6 +173,13 @@ SAMPLE_EXTRAS = {
     "base.unit_conversion": lambda site, session: {"to_unit_id": site.create("base.unit", session)},
     # One rate per currency and day: a new currency each time.
     "base.currency_rate": lambda site, session: {"currency_id": site.create("base.currency", session)},
+    # A print template is for a registered model (the choices need a request).
+    "base.print_template": lambda site, session: {"model": "notes.note"},
+    # Custom fields and renamed labels (core.customfields): a model from the list, a new code, a title.
+    "core.custom_field": lambda site, session: {"model": "notes.note", "kind": "text",
+                                                "code": "c" + __import__("secrets").token_hex(6)},
+    "core.field_label": lambda site, session: __import__("tests.core.customfields_support",
+                                                         fromlist=["free_label"]).free_label(session),
 }
 
 
@@ -258,10 +265,32 @@ def _document_types() -> set[str]:
     return set(document_types())
 
 
+def _received_mail(site: Site, session) -> int:
+    """A message read from a mailbox that matched no contact, as the IMAP reader files it."""
+    from addons.base.mail import receive
+    from addons.base.outbox.models import Mailbox
+
+    number = next(_counter)
+    raw = f"From: s{number}@unknown.test\r\nSubject: sample {number}\r\nMessage-ID: <m{number}@test>\r\n\r\nhi\r\n"
+    mailbox = Mailbox(name=f"m{number}", from_address=f"m{number}@shop.test")
+    session.add(mailbox)
+    session.flush()
+    return receive.handle(session, mailbox, raw.encode(), site.settings).id
+
+
+def _outbox_message(site: Site, session) -> int:
+    """A message queued as any business transaction queues one (the outbox's service)."""
+    from addons.base.outbox import services as outbox
+
+    return outbox.queue(session, to=f"m{next(_counter)}@customer.test", subject="sample", text="hi").id
+
+
 #: model -> how its service makes a record (a model that is not ``creatable``)
 MADE_BY_SERVICE = {
+    "base.outbox_message": _outbox_message,
     "base.attachment": _attachment,
     "base.approval_task": _approval_task,
+    "base.received_mail": _received_mail,
 }
 
 #: model -> () -> the models whose samples its sample needs, besides its required references
