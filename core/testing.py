@@ -65,9 +65,18 @@ def fresh_database_url(engine_name: str, tmp_path: Path) -> Iterator[str]:
         admin.dispose()
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "postgresql_only: the test needs PostgreSQL (pg_dump, expression indexes…): it runs "
+        "only on the PostgreSQL engine, and is not collected as a SQLite test that skips")
+
+
 def pytest_generate_tests(metafunc):
     if "engine_name" in metafunc.fixturenames:
-        metafunc.parametrize("engine_name", engines())
+        names = engines()
+        if metafunc.definition.get_closest_marker("postgresql_only"):
+            names = [n for n in names if n == "postgresql"]
+        metafunc.parametrize("engine_name", names)
 
 
 @pytest.fixture

@@ -241,13 +241,8 @@ def test_two_backups_in_the_same_second_get_two_names_and_a_file_target_is_never
 
 # -- PostgreSQL only ------------------------------------------------------------------------
 
-def pg_only(engine_name):
-    if engine_name != "postgresql":
-        pytest.skip("PostgreSQL only")
-
-
+@pytest.mark.postgresql_only
 def test_postgresql_restore_creates_a_missing_database(site, tmp_path, engine_name):
-    pg_only(engine_name)
     archive = backup.backup(site.url, site.root, tmp_path / "backups")
     name = f"zg_test_{uuid.uuid4().hex[:12]}"
     target = sa.make_url(site.url).set(database=name).render_as_string(hide_password=False)
@@ -263,8 +258,8 @@ def test_postgresql_restore_creates_a_missing_database(site, tmp_path, engine_na
         admin.dispose()
 
 
+@pytest.mark.postgresql_only
 def test_pg_dump_missing_or_older_than_the_server_is_a_clear_error(site, tmp_path, monkeypatch, engine_name):
-    pg_only(engine_name)
     monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
     with pytest.raises(BackupError, match="pg_dump not found on PATH: install the PostgreSQL client"):
         backup.backup(site.url, site.root, tmp_path / "backups")

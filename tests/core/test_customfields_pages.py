@@ -194,9 +194,8 @@ def test_orm_deletes_take_the_values_and_orphans_can_be_purged(shell):
         assert session.scalars(sa.select(CustomValue.record_id)).all() == ids[2:]
 
 
+@pytest.mark.postgresql_only
 def test_filtered_field_has_an_expression_index_on_postgresql(shell, engine_name):
-    if engine_name != "postgresql":
-        pytest.skip("expression indexes are PostgreSQL's")
     field_id = define(shell.url, "level", "choice", choices="a\nb", filterable=True)
     define(shell.url, "visits", "number", filterable=True)
     engine = get_database(shell.url).engine

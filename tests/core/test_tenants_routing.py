@@ -11,7 +11,7 @@ import pytest
 
 from core.db import Database
 from core.tenants.services import Operator
-from core.testing import WebClient, create_admin
+from core.testing import WebClient, create_admin, engines
 from core.web import make_app
 from tests.conftest import fixture_catalog
 from tests.core.tenants_support import hosting
@@ -23,12 +23,8 @@ def catalog():
     return fixture_catalog("alpha", "beta", "glue")
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=engines())
 def world(request, tmp_path_factory):
-    from core.testing import engines
-
-    if request.param not in engines():
-        pytest.skip("PostgreSQL not configured (ZHANGGUI_TEST_PG)")
     tmp = tmp_path_factory.mktemp("hosting")
     default_url = f"sqlite:///{tmp / 'default.sqlite'}"
     with hosting(request.param, tmp) as settings:
