@@ -4,8 +4,9 @@ Enable it with ``-p core.testing`` (Zhanggui's own setup.cfg does). It offers:
 
 * ``engine_name`` / ``db_url`` / ``database``: a fresh, empty database per test, on
   SQLite and, when ``ZHANGGUI_TEST_PG`` names a PostgreSQL server (e.g.
-  ``postgresql://postgres@127.0.0.1:5432/postgres``), on PostgreSQL too. Each
-  PostgreSQL database is created for the test and dropped after it.
+  ``postgresql://postgres@127.0.0.1:5432/postgres``), on PostgreSQL too. A
+  PostgreSQL database is emptied after its test and handed to the next one (see
+  :class:`_PostgresPool`), and dropped when the test process ends.
 * :func:`fresh_database_url` for tests that need several databases.
 * :func:`check_addon`: the contract every addon must meet (manifest valid,
   dependencies resolve, every table created by a migration and prefixed by the
@@ -40,19 +41,112 @@ def _pg_admin_engine():
     return sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
 
 
+class _PostgresPool:
+    """Empty PostgreSQL databases handed to tests, emptied and reused instead of dropped.
+
+    ``DROP DATABASE`` makes the server write a checkpoint (every dirty page of every
+    database flushed and fsynced) and ``CREATE DATABASE`` copies ``template1``: with two
+    workers writing all the time that cost seconds per test. A database given back is
+    emptied instead (its schemas dropped and ``public`` created again, its settings
+    reset, in one ordinary transaction), which leaves it exactly as a new one: no table,
+    sequence, type, function or extension, the same ``public`` schema. The databases
+    are dropped once, when the test process ends.
+    """
+
+    def __init__(self):
+        self.free: list[str] = []
+        self.all: set[str] = set()
+        #: template databases of :func:`install_cached`
+        self.templates: set[str] = set()
+
+    def take(self) -> str:
+        if self.free:
+            return self.free.pop()
+        name = f"zg_test_{uuid.uuid4().hex[:12]}"
+        admin = _pg_admin_engine()
+        try:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        finally:
+            admin.dispose()
+        self.all.add(name)
+        return name
+
+    def give_back(self, name: str) -> None:
+        try:
+            _empty_database(name)
+        except sa.exc.OperationalError:  # the test dropped it, or it cannot be reached: forget it
+            self.all.discard(name)
+            _drop_databases([name])
+            return
+        self.free.append(name)
+
+    def close(self) -> None:
+        _drop_databases(sorted(self.all) + sorted(self.templates))
+        self.all.clear()
+        self.templates.clear()
+        self.free.clear()
+
+
+def _url_of(name: str) -> str:
+    return (sa.make_url(pg_admin_url()).set(drivername="postgresql+psycopg", database=name)
+            .render_as_string(hide_password=False))
+
+
+def _empty_database(name: str) -> None:
+    """Make the database ``name`` as a new one: every schema and object of the test gone."""
+    engine = sa.create_engine(_url_of(name), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            schemas = conn.execute(sa.text(
+                "SELECT nspname FROM pg_namespace WHERE left(nspname, 3) <> 'pg_' "
+                "AND nspname <> 'information_schema'")).scalars().all()
+            for schema in schemas:
+                conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            conn.exec_driver_sql("CREATE SCHEMA public AUTHORIZATION pg_database_owner")
+            conn.exec_driver_sql("GRANT USAGE ON SCHEMA public TO PUBLIC")
+            conn.exec_driver_sql("COMMENT ON SCHEMA public IS 'standard public schema'")
+            conn.exec_driver_sql(f'ALTER DATABASE "{name}" RESET ALL')
+    finally:
+        engine.dispose()
+
+
+def _drop_databases(names) -> None:
+    if not names:
+        return
+    admin = _pg_admin_engine()
+    try:
+        with admin.connect() as conn:
+            for name in names:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
+
+
+_pool = _PostgresPool()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import shutil
+
+    if pg_admin_url():
+        _pool.close()
+    for folder in _copies_folder:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def fresh_database_url(engine_name: str, tmp_path: Path) -> Iterator[str]:
-    """The URL of a new empty database, removed afterwards."""
+    """The URL of a new empty database, removed (PostgreSQL: emptied for the next test) afterwards."""
     if engine_name == "sqlite":
         yield f"sqlite:///{tmp_path / f'zg-{uuid.uuid4().hex[:8]}.sqlite'}"
         return
-    name = f"zg_test_{uuid.uuid4().hex[:12]}"
-    admin = _pg_admin_engine()
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    name = _pool.take()
     try:
-        yield str(sa.make_url(pg_admin_url()).set(drivername="postgresql+psycopg", database=name)
-                  .render_as_string(hide_password=False))
+        yield _url_of(name)
     finally:
         from .db import _databases
 
@@ -60,9 +154,101 @@ def fresh_database_url(engine_name: str, tmp_path: Path) -> Iterator[str]:
             if name in url:
                 db.dispose()
                 _databases.pop(url, None)
+        _pool.give_back(name)
+
+
+#: (engine, catalog, addons, demo) -> a copy of a database where exactly that was installed
+_installs: dict[tuple, str] = {}
+_copies_folder: list[str] = []  # the SQLite copies' folder of this process, made when first needed
+
+
+def install_cached(db_url: str, catalog: Catalog, addons: list[str], demo: bool = False) -> None:
+    """Install ``addons`` (and the demo data) into the new, empty database at ``db_url``.
+
+    The first time in a test process the life cycle really runs, and the result is kept
+    (a copy of the SQLite file, a PostgreSQL template database); later calls with the
+    same catalog, addons and demo flag copy it, which is identical and takes a fraction
+    of the time (the demo data of ``base`` alone is seconds of inserts). For tests whose
+    subject is what runs on top of an installed database; tests of the life cycle, and
+    tests comparing two databases' random values (tenants' keys), install for real.
+    """
+    from .db import Database
+    from .lifecycle import Lifecycle
+
+    engine_name = sa.make_url(db_url).get_backend_name()
+    key = (engine_name, tuple(sorted((n, catalog[n].module) for n in catalog)), tuple(addons), demo)
+    copy = _installs.get(key)
+    if copy is not None:
+        _restore(engine_name, copy, db_url)
+        return
+    db = Database(db_url)
+    try:
+        life = Lifecycle(db, catalog)
+        life.install(list(addons))
+        if demo:
+            life.load_demo()
+    finally:
+        db.dispose()
+    _installs[key] = _keep(engine_name, db_url)
+
+
+def _sqlite_path(db_url: str) -> str:
+    return sa.make_url(db_url).database
+
+
+def _keep(engine_name: str, db_url: str) -> str:
+    import sqlite3
+    import tempfile
+
+    if engine_name == "sqlite":
+        if not _copies_folder:
+            _copies_folder.append(tempfile.mkdtemp(prefix="zg-installs-"))
+        target = str(Path(_copies_folder[0]) / f"{uuid.uuid4().hex[:8]}.sqlite")
+        with sqlite3.connect(_sqlite_path(db_url)) as source, sqlite3.connect(target) as copy:
+            source.backup(copy)
+        return target
+    name = sa.make_url(db_url).database
+    template = f"zg_tpl_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin_engine()
+    try:
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            _terminate(conn, name)
+            conn.exec_driver_sql(f'CREATE DATABASE "{template}" TEMPLATE "{name}"')
+    finally:
         admin.dispose()
+    _pool.templates.add(template)
+    return template
+
+
+def _restore(engine_name: str, copy: str, db_url: str) -> None:
+    import sqlite3
+
+    if engine_name == "sqlite":
+        with sqlite3.connect(copy) as source, sqlite3.connect(_sqlite_path(db_url)) as target:
+            source.backup(target)
+        return
+    # The test's (empty) database makes way for a copy of the template under its name;
+    # the empty one goes back to the pool under the copy's name. Renames are cheap, where
+    # DROP DATABASE would cost a checkpoint.
+    name = sa.make_url(db_url).database
+    spare = f"zg_test_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin_engine()
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{spare}" TEMPLATE "{copy}"')
+            _terminate(conn, name)
+            conn.exec_driver_sql(f'ALTER DATABASE "{name}" RENAME TO "{spare}_"')
+            conn.exec_driver_sql(f'ALTER DATABASE "{spare}" RENAME TO "{name}"')
+            conn.exec_driver_sql(f'ALTER DATABASE "{spare}_" RENAME TO "{spare}"')
+    finally:
+        admin.dispose()
+    _pool.all.add(spare)
+    _pool.free.append(spare)
+
+
+def _terminate(conn, name: str) -> None:
+    conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
 
 
 def pytest_configure(config):

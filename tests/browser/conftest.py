@@ -21,8 +21,7 @@ from pathlib import Path
 import pytest
 
 from core.db import Database, _databases
-from core.lifecycle import Lifecycle
-from core.testing import fresh_database_url
+from core.testing import fresh_database_url, install_cached
 from core.web import make_app
 from tests.conftest import fixture_catalog
 
@@ -101,9 +100,7 @@ def serve(db_url: str, catalog, prepare: Callable[[Database], None], threads: in
 def with_demo(catalog, addons: list[str]) -> Callable[[Database], None]:
     """A ``prepare`` for :func:`serve`: install ``addons`` and load the demo data."""
     def prepare(db: Database) -> None:
-        life = Lifecycle(db, catalog)
-        life.install(addons)
-        life.load_demo()
+        install_cached(db.url, catalog, addons, demo=True)
     return prepare
 
 

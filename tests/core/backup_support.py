@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 
 from core.db import Database
-from core.lifecycle import Lifecycle
+from core.testing import install_cached
 from tests.conftest import fixture_catalog
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
@@ -26,9 +26,7 @@ def demo_site(db_url: str, root: Path) -> SimpleNamespace:
     catalog = fixture_catalog()
     db = Database(db_url)
     try:
-        life = Lifecycle(db, catalog)
-        life.install([])
-        life.load_demo()
+        install_cached(db_url, catalog, [], demo=True)
         settings = {"zhanggui.attachments_dir": str(root)}
         with db.session() as session:
             partners = list(session.scalars(sa.select(Partner.id).order_by(Partner.id).limit(2)))
