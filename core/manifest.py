@@ -15,8 +15,10 @@ MANIFEST_FILE = "manifest.toml"
 NAME_RE = re.compile(r"[a-z][a-z0-9_]{1,39}")  # used with fullmatch: "$" would accept "crm\n"
 KNOWN_KEYS = {
     "name", "version", "summary", "category", "author", "license", "depends",
-    "kernel", "auto_install", "requires", "website",
+    "kernel", "auto_install", "requires", "website", "title", "locale",
 }
+#: What a manifest's ``[locale.<language>]`` tables may translate.
+LOCALIZED_KEYS = ("title", "summary", "category")
 
 
 class ManifestError(ValueError):
@@ -62,6 +64,17 @@ class Manifest:
     kernel: SpecifierSet = dataclasses.field(default_factory=SpecifierSet)
     auto_install: bool = False
     requires: tuple[Requirement, ...] = ()
+    #: The name people see ("Sales"); the addon's name when not given.
+    title: str = ""
+    #: ``{"zh_Hans": {"title": "销售", "summary": …, "category": …}}`` from ``[locale.zh_Hans]``:
+    #: an addon ships its own translations of what the host shows before it is installed.
+    locale: dict = dataclasses.field(default_factory=dict, compare=False)
+
+    def text(self, key: str, locale_name: str | None = None) -> str:
+        """``title``, ``summary`` or ``category`` in ``locale_name`` when the manifest translates it."""
+        value = (self.locale.get(locale_name or "", {}).get(key)
+                 or getattr(self, key, ""))
+        return value or (self.name if key == "title" else "")
 
     @property
     def depends_names(self) -> tuple[str, ...]:
@@ -110,17 +123,36 @@ class Manifest:
         if auto_install and not depends:
             raise fail("'auto_install' needs 'depends': glue joins when all its dependencies are installed")
         texts = {}
-        for key in ("summary", "category", "author", "license", "website"):
+        for key in ("summary", "category", "author", "license", "website", "title"):
             value = data.get(key, "")
             if not isinstance(value, str):
                 raise fail(f"'{key}' must be a string")
             texts[key] = value
+        locale = cls._locale(data.get("locale", {}), fail)
         return cls(
-            name=name, version=version, depends=depends, kernel=kernel,
+            name=name, version=version, depends=depends, kernel=kernel, title=texts["title"], locale=locale,
             auto_install=auto_install, requires=requires,
             summary=texts["summary"], category=texts["category"] or "Uncategorized",
             author=texts["author"], license=texts["license"], website=texts["website"],
         )
+
+    @staticmethod
+    def _locale(raw: object, fail: Callable[[str], ManifestError]) -> dict:
+        """``[locale.<language>]`` tables of translated texts, checked."""
+        if not isinstance(raw, dict):
+            raise fail("'locale' must be a table of languages, e.g. [locale.zh_Hans]")
+        locale: dict[str, dict[str, str]] = {}
+        for language, texts in raw.items():
+            if not isinstance(texts, dict):
+                raise fail(f"'locale.{language}' must be a table such as summary = \"…\"")
+            unknown = set(texts) - set(LOCALIZED_KEYS)
+            if unknown:
+                raise fail(f"'locale.{language}': unknown key(s): {', '.join(sorted(unknown))} "
+                           f"(allowed: {', '.join(LOCALIZED_KEYS)})")
+            if not all(isinstance(v, str) for v in texts.values()):
+                raise fail(f"'locale.{language}': values must be strings")
+            locale[language] = dict(texts)
+        return locale
 
     @staticmethod
     def _depends(raw: object, name: str, fail: Callable[[str], ManifestError]) -> tuple[Dependency, ...]:

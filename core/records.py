@@ -14,6 +14,7 @@ from typing import Any
 
 import colander
 import sqlalchemy as sa
+from sqlalchemy import orm
 from sqlalchemy.orm import Session, object_session
 
 from . import search
@@ -288,6 +289,22 @@ def page(session: Session, descriptor: ModelDescriptor, access: Access, page: in
     return result
 
 
+def column_loads(descriptor: ModelDescriptor) -> list:
+    """Loader options for the many-to-one relationships the list shows (partner, owner, industry…).
+
+    Without them each row's related record is loaded lazily when its cell is drawn: a
+    page of 20 partners showing owner and industry cost 40 extra queries. One
+    ``selectinload`` per relationship reads them for the whole page in one query each.
+    """
+    mapper = sa.inspect(descriptor.model)
+    options = []
+    for column in descriptor.columns:
+        rel = mapper.relationships.get(column.name)
+        if rel is not None and not rel.uselist:
+            options.append(orm.selectinload(getattr(descriptor.model, column.name)))
+    return options
+
+
 def _page(session: Session, descriptor: ModelDescriptor, access: Access, page: int, size: int,
           cap: int | None, **kw) -> Page:
     query = select(descriptor, access, **kw)
@@ -302,16 +319,18 @@ def _page(session: Session, descriptor: ModelDescriptor, access: Access, page: i
         ids = list(session.scalars(found.limit(limit + 1)))
         if len(ids) > limit:
             # Walk only along an index: sorted by another column, the walk would read the table.
-            walk = count_query(descriptor, access, scan=_indexed_order(descriptor, kw.get("sort")), **kw)
+            walk = count_query(descriptor, access, scan=_indexed_order(descriptor, kw.get("sort")), **kw) \
+                .options(*column_loads(descriptor))
             with search.serial_plan(session):
                 items = list(session.scalars(walk.limit(size).offset(offset)))
             return Page(items=items, total=limit, page=page_no, size=size, capped=True)
         if not ids:
             return Page(items=[], total=0, page=page_no, size=size)
-        among = select(descriptor, access, **{**kw, "q": None}).where(model.id.in_(ids))
+        among = select(descriptor, access, **{**kw, "q": None}).where(model.id.in_(ids)) \
+            .options(*column_loads(descriptor))
         items = list(session.scalars(among.limit(size).offset(offset)))
         return Page(items=items, total=len(ids), page=page_no, size=size)
-    items = list(session.scalars(query.limit(size).offset(offset)))
+    items = list(session.scalars(query.options(*column_loads(descriptor)).limit(size).offset(offset)))
     if page_no == 1 and len(items) < size:
         return Page(items=items, total=len(items), page=page_no, size=size)  # all here: nothing to count
     total, capped = count(session, query, limit)

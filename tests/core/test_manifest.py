@@ -201,3 +201,37 @@ def test_manifest_is_read_without_importing_the_addon(tmp_path, monkeypatch):
     assert "explodes" not in sys.modules
     with pytest.raises(RuntimeError, match="imported explodes"):  # the fixture really explodes
         __import__("explodes")
+
+
+LOCALIZED = MINIMAL + '''title = "CRM"
+summary = "Leads and opportunities"
+category = "Sales"
+
+[locale.zh_Hans]
+title = "客户关系"
+summary = "线索和销售机会"
+'''
+
+
+def test_title_and_translations_are_read(tmp_path):
+    manifest = Manifest.from_file(write(tmp_path, LOCALIZED))
+    assert manifest.text("title") == "CRM"
+    assert manifest.text("title", "zh_Hans") == "客户关系"
+    assert manifest.text("summary", "zh_Hans") == "线索和销售机会"
+    # what a language does not translate stays English; an unknown language is English
+    assert manifest.text("category", "zh_Hans") == "Sales"
+    assert manifest.text("summary", "fr") == "Leads and opportunities"
+
+
+def test_title_defaults_to_the_name(tmp_path):
+    assert Manifest.from_file(write(tmp_path, MINIMAL)).text("title", "zh_Hans") == "crm"
+
+
+@pytest.mark.parametrize("text, problem", [
+    ('locale = "zh"\n', "'locale' must be a table of languages"),
+    ('[locale]\nzh_Hans = "客户关系"\n', "'locale.zh_Hans' must be a table"),
+    ('[locale.zh_Hans]\nname = "客户关系"\n', "'locale.zh_Hans': unknown key(s): name"),
+    ('[locale.zh_Hans]\ntitle = 3\n', "'locale.zh_Hans': values must be strings"),
+])
+def test_bad_translations(tmp_path, text, problem):
+    assert problem in error_for(tmp_path, MINIMAL + text)
