@@ -23,6 +23,12 @@ from .security.models import ACTIONS, Owned
 MODEL_NAMES: dict[str, str] = {}
 
 
+#: Model name → descriptor of every descriptor this process has loaded, for code that runs
+#: without a request (imports, jobs) and must check a record of a model it names by string.
+#: Whether the model's addon is installed in a database is the caller's question.
+DESCRIPTORS: dict[str, ModelDescriptor] = {}
+
+
 def model_name(table: str) -> str:
     return MODEL_NAMES.get(table, table)
 
@@ -104,6 +110,9 @@ class ModelDescriptor:
     label: Callable[[Any], str] = str  # record -> text (links, breadcrumbs, selects)
     #: Services that do the writing (defaults set attributes from the appstruct).
     create: Callable[..., Any] | None = None  # create(session, appstruct, user) -> record
+    #: create_many(session, [appstruct, …], user) -> [record or ValidationFailed, …]: ``create``
+    #: for a batch of an import, with a query per batch where ``create`` has one per record.
+    create_many: Callable[..., Any] | None = None
     update: Callable[..., Any] | None = None  # update(session, record, appstruct, user) -> record
     delete: Callable[..., Any] | None = None  # delete(session, record, user)
     addon: str = ""  # set by config.add_model
@@ -130,6 +139,7 @@ class ModelDescriptor:
 
     def __post_init__(self):
         MODEL_NAMES[self.model.__tablename__] = self.name
+        DESCRIPTORS[self.name] = self
         if self.search_index is not None and not self.search_fields:
             self.search_fields = list(self.search_index.fields)
 

@@ -117,3 +117,14 @@ def record_tools(request: Request, descriptor: Any, record: Any) -> list[dict[st
     ``url`` and optionally ``order`` (int, default 100) and ``target``. The route behind
     ``url`` must check permissions and record scopes itself.
     """
+
+
+@hookspec
+def custom_field_types() -> list[Any] | None:
+    """Kinds of custom fields this addon offers (``core.customfields.types.FieldType``).
+
+    Asked whenever an addon registry is built (a web request's database, a scheduled
+    job, the command line) and when the web configuration is built, so a kind is known
+    wherever a schema with such a field is made: pages, API, jobs, ``zhanggui import``.
+    ``FieldType.addon`` is set to the implementing addon. Return ``None`` for none.
+    """

@@ -124,6 +124,10 @@ class AddonRegistry:
         self.addons: list[Addon] = [a for a in order if a.name in available]
         self.names = frozenset(a.name for a in self.addons)
         self.pm = plugin_manager(self.addons)
+        # The kinds of custom fields these addons offer, also where no web configuration is built.
+        from .customfields.types import register_from
+
+        register_from(self.pm)
 
     @property
     def hook(self):

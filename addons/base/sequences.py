@@ -11,12 +11,17 @@ the same number, and a document whose transaction is rolled back gives its numbe
 back, so no gap appears either. The UPDATE is the transaction's first write to the
 counter and reads the sequence in subqueries, so on SQLite it waits for the write
 lock (``busy_timeout``) instead of failing on a stale read snapshot.
+
+:func:`take_many` / :func:`assign_numbers` do the same for a batch of new records
+(an import): one ``UPDATE … SET value = value + N`` reserves N consecutive counters,
+and one query per batch finds those a user already typed on another record.
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Collection, Iterable
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -164,8 +169,8 @@ def ensure_sequence(session: Session, code: str, name: str, prefix: str = "", pa
     return sequence
 
 
-def _increment(session: Session, code: str, when: dt.date):
-    """UPDATE the period's counter (+1) in one statement that also reads the sequence.
+def _increment(session: Session, code: str, when: dt.date, by: int = 1):
+    """UPDATE the period's counter (+``by``) in one statement that also reads the sequence.
 
     Returns (sequence_id, period, value, prefix, padding), or None if there is no such
     active sequence or no counter row for the period yet.
@@ -182,7 +187,7 @@ def _increment(session: Session, code: str, when: dt.date):
 
     statement = (sa.update(SequenceCounter)
                  .where(SequenceCounter.sequence_id == sequence_id, SequenceCounter.period == period)
-                 .values(value=SequenceCounter.value + 1)
+                 .values(value=SequenceCounter.value + by)
                  .returning(SequenceCounter.sequence_id, SequenceCounter.period, SequenceCounter.value,
                             of_sequence(Sequence.prefix).label("prefix"),
                             of_sequence(Sequence.padding).label("padding"))
@@ -199,8 +204,19 @@ def _insert_counter(session: Session, sequence_id: int, period: str) -> None:
 
 def take(session: Session, code: str, when: dt.date | None = None) -> Taken:
     """Take the next number of ``code`` for the date ``when`` (default: today); see next_number."""
+    return take_many(session, code, 1, when)[0]
+
+
+def take_many(session: Session, code: str, count: int, when: dt.date | None = None) -> list[Taken]:
+    """Take the next ``count`` numbers of ``code`` for the date ``when``, consecutive, in one statement.
+
+    Like ``count`` calls of :func:`take` in the same transaction (same numbers, same
+    lock, given back on rollback), for batches of new records such as an import.
+    """
+    if count < 1:
+        return []
     when = when or today(session)
-    row = _increment(session, code, when)
+    row = _increment(session, code, when, count)
     if row is None:
         sequence = _sequence(session, code)
         if not sequence.active:
@@ -208,11 +224,13 @@ def take(session: Session, code: str, when: dt.date | None = None) -> Taken:
                                    mapping={"name": sequence.name}))
         # A new period (or a new sequence): create its row, then take the lock as usual.
         _insert_counter(session, sequence.id, period_key(sequence.reset, when))
-        row = _increment(session, code, when)
+        row = _increment(session, code, when, count)
         if row is None:  # the reset policy changed in between: the caller may simply retry
             raise NumberingError(_("The numbering sequence ${name} was changed; please try again.",
                                    mapping={"name": sequence.name}))
-    return Taken(_format(row.prefix, row.padding, row.value, when), row.value, row.period)
+    prefix = render_prefix(row.prefix or "", when)
+    return [Taken(f"{prefix}{counter:0{row.padding}d}", counter, row.period)
+            for counter in range(row.value - count + 1, row.value + 1)]
 
 
 def next_number(session: Session, code: str, when: dt.date | None = None) -> str:
@@ -346,3 +364,88 @@ def assign_number(session: Session, code: str, column: InstrumentedAttribute, ty
         if not _used(session, column, number, record_id, where):
             return number
     raise NumberingError(_("No free number found in the sequence ${code}.", mapping={"code": code}), field)
+
+
+# -- batches of new records (imports) -------------------------------------------------------------
+
+#: Numbers looked up per query (well under every engine's limit of bound parameters).
+LOOKUP_CHUNK = 500
+
+
+def used_numbers(session: Session, column: InstrumentedAttribute, numbers: Iterable[str], where=None) -> set[str]:
+    """Which of ``numbers`` a record already carries in ``column``: one query per 500 numbers."""
+    wanted = list(dict.fromkeys(n for n in numbers if n))
+    found: set[str] = set()
+    for start in range(0, len(wanted), LOOKUP_CHUNK):
+        query = sa.select(column).where(column.in_(wanted[start:start + LOOKUP_CHUNK]))
+        if where is not None:
+            query = query.where(where)
+        found.update(session.scalars(query))
+    return found
+
+
+def check_numbers(session: Session, code: str, numbers: list[str], column: InstrumentedAttribute, where=None,
+                  field: str = "number") -> list[str | NumberingError]:
+    """:func:`check_number` for the typed numbers of a batch of new records, in one query.
+
+    One result per number, in order: the number (stripped) or its NumberingError (a
+    missing sequence raises it, about the whole batch). A number typed twice in the
+    batch is refused the second time, as if the first record had been saved already.
+    """
+    if not numbers:
+        return []
+    sequence = _sequence(session, code)  # none at all: the whole batch is refused, as check_number does
+    refused = None
+    if not sequence.user_editable:
+        refused = _("Numbers of ${name} are given automatically; they cannot be typed.",
+                    mapping={"name": sequence.name})
+    length = getattr(column.property.columns[0].type, "length", None)
+    results: list[str | NumberingError] = []
+    for number in numbers:
+        number = (number or "").strip()
+        if refused is not None:
+            results.append(NumberingError(refused, field))
+        elif not number:
+            results.append(NumberingError(_("Required"), field))
+        elif length and len(number) > length:
+            results.append(NumberingError(_("Longer than ${max} characters.", mapping={"max": length}), field))
+        elif re.search(r"[\x00-\x1f\x7f]", number):
+            results.append(NumberingError(_("Contains characters that cannot be stored."), field))
+        else:
+            results.append(number)
+    used = used_numbers(session, column, [r for r in results if isinstance(r, str)], where)
+    for i, number in enumerate(results):
+        if isinstance(number, str):
+            if number in used:
+                results[i] = NumberingError(_("The number ${number} is already used.",
+                                              mapping={"number": number}), field)
+            used.add(number)  # a later record of the batch typing it again
+    return results
+
+
+def assign_numbers(session: Session, code: str, column: InstrumentedAttribute, count: int,
+                   when: dt.date | None = None, where=None, field: str = "number",
+                   typed: Collection[str] = ()) -> list[str]:
+    """The numbers of ``count`` new records, in order: :func:`assign_number` for a batch.
+
+    Reserves the counters with :func:`take_many` and steps over numbers that records
+    already carry (one query per batch) or that ``typed`` holds (numbers typed on
+    records of the same batch, not written yet), taking more counters for those, so
+    the numbers are the ones ``count`` calls of assign_number would give.
+    """
+    typed = set(typed)
+    numbers: list[str] = []
+    skipped = 0  # consecutive numbers stepped over, as assign_number counts them
+    while len(numbers) < count:
+        taken = [t.number for t in take_many(session, code, count - len(numbers), when)]
+        used = used_numbers(session, column, taken, where) | (typed & set(taken))
+        for number in taken:
+            if number in used:
+                skipped += 1
+                if skipped >= MAX_SKIPS:
+                    raise NumberingError(_("No free number found in the sequence ${code}.",
+                                           mapping={"code": code}), field)
+            else:
+                skipped = 0
+                numbers.append(number)
+    return numbers

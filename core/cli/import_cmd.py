@@ -101,7 +101,8 @@ def import_(obj, model, file, dry_run, login, maps, sets, rule, mode, lang, as_j
     session = obj.database.session()
     try:
         user = _user(session, login)
-        session.info.update({"zg.audit": True, "zg.user": user, "zg.address": "cli"})
+        session.info.update({"zg.audit": True, "zg.user": user, "zg.address": "cli",
+                             "zg.timezone": obj.settings.get("zhanggui.timezone") or "Asia/Shanghai"})
         fields = fields_of(bound_schema(descriptor, session, None, None, user), list(languages.values()))
         sig = signature(table.header)
         saved = remembered(session, descriptor.name, sig)

@@ -2,7 +2,7 @@
 
 * :mod:`.models` — ``zg_custom_field`` (definitions), ``zg_custom_value`` (one JSON row
   per record), ``zg_field_label`` (renamed built-in labels);
-* :mod:`.types` — the kinds of fields and the ``config.add_custom_field_type`` directive;
+* :mod:`.types` — the kinds of fields, filled from the ``custom_field_types`` hook;
 * :mod:`.services` — definitions, values and labels without a request;
 * :mod:`.schema` — custom nodes in :func:`core.records.bound_schema`, the effective
   descriptor (custom columns, filters, search, renamed titles) of the pages and the API;
@@ -49,7 +49,7 @@ sa.event.listen(Session, "after_flush", _forget_deleted)
 def includeme(config):
     from . import registration, types
 
-    config.add_directive("add_custom_field_type", types.add_custom_field_type)
+    types.register_catalog(config)  # addons' kinds (the custom_field_types hook) for this process
     config.add_model(registration.CUSTOM_FIELD)
     config.add_model(registration.FIELD_LABEL)
     config.add_route("zg.field_labels", "/admin/field-labels")

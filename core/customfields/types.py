@@ -3,8 +3,9 @@
 A :class:`FieldType` says how a field of its kind becomes a colander node (the same
 validation in forms, the API and imports), how its value is kept in JSON (exactly:
 numbers and money as decimal strings) and how lists filter it. The kernel registers
-the plain kinds; ``config.add_custom_field_type(FieldType(...))`` adds others (base
-registers ``file`` and ``image``, whose value is an attachment of the record).
+the plain kinds; an addon adds others by implementing the ``custom_field_types`` hook
+(base offers ``file`` and ``image``, whose value is an attachment of the record). The
+registry is filled wherever an addon registry is built, and by the web configuration.
 """
 from __future__ import annotations
 
@@ -72,11 +73,40 @@ def register(field_type: FieldType) -> None:
     TYPES[field_type.name] = field_type
 
 
-def add_custom_field_type(config, field_type: FieldType) -> None:
-    """Directive: offer a new kind of custom field (``config.add_custom_field_type(FieldType(...))``)."""
-    addon = config.registry.zg_catalog.addon_for_module(config.package_name)
-    field_type = dataclasses.replace(field_type, addon=addon.name if addon is not None else "core")
-    config.action(("zhanggui.custom_field_type", field_type.name), lambda: register(field_type))
+def register_from(pm) -> list[str]:
+    """Register the kinds every plugin of ``pm`` offers through the ``custom_field_types`` hook.
+
+    Called where an addon registry is built (:class:`core.registry.AddonRegistry`) and
+    when the web configuration is committed, so a CLI import or a job knows an addon's
+    kinds without any page having been served. Returns the names registered.
+    """
+    caller = getattr(pm.hook, "custom_field_types", None)
+    if caller is None:
+        return []
+    names = []
+    for impl in caller.get_hookimpls():
+        addon = pm.get_name(impl.plugin) or "core"
+        for field_type in impl.function() or ():
+            register(dataclasses.replace(field_type, addon=addon))
+            names.append(field_type.name)
+    return names
+
+
+def register_catalog(config) -> None:
+    """At configuration time: the kinds of every addon on the host (the configuration includes
+    them all; whether an addon is installed in a database is asked per database)."""
+    from ..addons import AddonError
+    from ..registry import plugin_manager
+
+    def fill():
+        catalog = config.registry.zg_catalog
+        try:
+            pm = plugin_manager([catalog[name] for name in catalog])
+        except AddonError:
+            return  # an addon with bad hooks: its registry build reports it, per database
+        register_from(pm)
+
+    config.action(("zhanggui.custom_field_types",), fill)
 
 
 # ---- the kernel's kinds ----------------------------------------------------------------

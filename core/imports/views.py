@@ -209,10 +209,11 @@ def start_run(request):
     run.processed = 0
     database, models, run_id = request.database, models_for(request), run.id
     translate = request.localizer.translate
+    timezone = request.dbsession.info.get("zg.timezone")
 
     def after_commit(ok: bool) -> None:
         if ok:
-            worker.start(database, models, run_id, translate)
+            worker.start(database, models, run_id, translate, timezone)
 
     request.tm.get().addAfterCommitHook(after_commit)
     return HTTPFound(request.route_url("zg.import.run", id=run.id))

@@ -56,13 +56,19 @@ def progress_writer(database: Database, run_id: int, every: float = 0.5) -> Call
     return progress
 
 
-def execute(database: Database, models: Mapping, run_id: int, translate: Callable) -> None:
-    """Run the import ``run_id`` (state ``queued``) to its end; the final state is always written."""
+def execute(database: Database, models: Mapping, run_id: int, translate: Callable,
+            timezone: str | None = None) -> None:
+    """Run the import ``run_id`` (state ``queued``) to its end; the final state is always written.
+
+    ``timezone`` is the company's (``zhanggui.timezone``): typed times are read in it, as in a form.
+    """
     with database.engine.begin() as conn:
         conn.execute(sa.update(ImportRun).where(ImportRun.id == run_id)
                      .values(state="running", processed=0, updated_at=utcnow()))
     session = database.session()
     session.info["zg.audit"] = True
+    if timezone:
+        session.info["zg.timezone"] = timezone
     outcome: dict = {}
     path = ""
     try:
@@ -96,8 +102,9 @@ def execute(database: Database, models: Mapping, run_id: int, translate: Callabl
         Path(path).unlink(missing_ok=True)  # imported: the upload is not needed any more
 
 
-def start(database: Database, models: Mapping, run_id: int, translate: Callable) -> threading.Thread:
-    thread = threading.Thread(target=execute, args=(database, models, run_id, translate),
+def start(database: Database, models: Mapping, run_id: int, translate: Callable,
+          timezone: str | None = None) -> threading.Thread:
+    thread = threading.Thread(target=execute, args=(database, models, run_id, translate, timezone),
                               name=f"import-{run_id}", daemon=True)
     thread.start()
     return thread

@@ -23,7 +23,9 @@ class JobContext:
     """What a job callable receives: its session (one transaction) and where it runs.
 
     The session's transaction is committed by the runner after the job returns, and
-    rolled back if it raises: never commit or roll it back in the job.
+    rolled back if it raises: never commit or roll it back in the job. With
+    ``commit_claim`` (see :func:`add_job`) that transaction holds the job's work only:
+    the run's claim was committed before the job was called.
     """
 
     session: Any  # sqlalchemy.orm.Session, joined to the run's transaction
@@ -43,6 +45,9 @@ class JobSpec:
     func: Callable[[JobContext], Any]
     trigger: BaseTrigger
     description: str = ""
+    #: Commit the claim before calling ``func`` and run it in a transaction of its own,
+    #: so a long job holds no lock for the claim (SQLite's single write lock above all).
+    commit_claim: bool = False
 
     def fire_times(self, after: dt.datetime, until: dt.datetime, limit: int = 10000) -> list[dt.datetime]:
         """The first ``limit`` fire times strictly after ``after`` and at most ``until`` (aware UTC)."""
@@ -96,7 +101,8 @@ def make_trigger(trigger: str, timezone: str, **kwargs) -> BaseTrigger:
 
 
 def add_job(config: Configurator, func: Callable[[JobContext], Any], *, name: str | None = None,
-            trigger: str = "interval", description: str = "", **trigger_args) -> None:
+            trigger: str = "interval", description: str = "", commit_claim: bool = False,
+            **trigger_args) -> None:
     """Declare a scheduled job of the addon being configured.
 
     ``trigger`` is ``"interval"`` (``seconds=``, ``minutes=``, ``hours=``…, whole
@@ -105,6 +111,15 @@ def add_job(config: Configurator, func: Callable[[JobContext], Any], *, name: st
     Asia/Shanghai). The job is named ``<addon>.<name>`` (default: the function's
     name); it runs only in databases where its addon is installed. ``func``
     receives a :class:`JobContext`.
+
+    ``commit_claim=True``: the run's claim is committed before ``func`` is called, and
+    ``func`` runs in a transaction of its own. For long jobs that write little or
+    nothing to the database (a backup, a dispatcher with its own transactions): by
+    default the claim's transaction lasts as long as the job, and on SQLite it holds
+    the database's only write lock all that time. The slot is still claimed exactly
+    once; a job that raises is recorded as failed in a new transaction. The price: a
+    process killed while ``func`` runs leaves the run ``running`` and the slot is not
+    run again (by default its uncommitted claim lets the next scheduler retry it).
     """
     if not callable(func):
         raise TypeError(f"add_job needs a callable, got {func!r}")
@@ -119,6 +134,7 @@ def add_job(config: Configurator, func: Callable[[JobContext], Any], *, name: st
         func=func,
         trigger=make_trigger(trigger, timezone, **trigger_args),
         description=description or (func.__doc__ or "").strip().split("\n")[0],
+        commit_claim=commit_claim,
     )
 
     def register():

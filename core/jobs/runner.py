@@ -9,6 +9,12 @@ savepoint taken after the claim, and the claim is committed as ``failed``: the s
 stays taken, so nobody retries it behind the log's back. Missed slots are coalesced:
 one run for the latest, the earlier ones recorded as ``coalesced`` (see
 docs/scheduler.md).
+
+A job declared with ``commit_claim=True`` (``config.add_job``) gets two transactions
+instead: the claim is committed first (a racing runner then fails at once), the job
+runs in its own transaction with the run's ``ok``, and a failure is recorded on the
+committed run in a third. A long job then holds no lock for its claim, which on SQLite
+would be the database's only write lock.
 """
 from __future__ import annotations
 
@@ -143,6 +149,8 @@ def run_slot(database: Database, registries: Registries, job: JobSpec, settings:
         except Exception:
             tm.abort()
             raise
+        if job.commit_claim:
+            return _run_claimed(tm, session, database, registry, job, settings, slot, run)
         savepoint = session.begin_nested()
         try:
             job.func(JobContext(session=session, registry=registry, database=database, job=job,
@@ -175,6 +183,39 @@ def run_slot(database: Database, registries: Registries, job: JobSpec, settings:
         return OK
     finally:
         session.close()
+
+
+def _run_claimed(tm, session, database: Database, registry, job: JobSpec, settings: dict, slot: dt.datetime,
+                 run: JobRun) -> str:
+    """``commit_claim``: commit the claim (flushed by the caller), then run the job in its own transaction."""
+    run_id = run.id  # flushed; the instance is detached by the commit
+    try:
+        tm.commit()
+    except IntegrityError:  # the unique key, reported at commit
+        tm.abort()
+        return CLAIMED_ELSEWHERE
+    tm.begin()
+    try:
+        job.func(JobContext(session=session, registry=registry, database=database, job=job,
+                            scheduled_at=_naive(slot), settings=settings))
+        session.flush()
+        done = session.get(JobRun, run_id)
+        done.status, done.finished_at = OK, utcnow()
+        session.flush()
+        tm.commit()
+    except Exception:
+        error = traceback.format_exc()
+        log.exception("job %s slot %s failed on %s", job.name, slot, database.key)
+        tm.abort()
+        try:
+            with database.engine.begin() as conn:
+                conn.execute(sa.update(JobRun).where(JobRun.id == run_id)
+                             .values(status=FAILED, finished_at=utcnow(), error=error[-20000:]))
+        except Exception:  # the database is gone: the run stays "running", the log has the error
+            log.exception("job %s slot %s: the failure could not be recorded on %s", job.name, slot, database.key)
+        return FAILED
+    log.info("job %s slot %s ran on %s", job.name, slot, database.key)
+    return OK
 
 
 def _record_failure(database: Database, job: JobSpec, slot: dt.datetime, kind: str,

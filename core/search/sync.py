@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from .models import SearchEntry
 
 CHUNK = 5000
+#: Records whose entries one DELETE removes.
+DELETE_CHUNK = 500
 
 
 def _index(obj):
@@ -60,9 +62,19 @@ def _after_flush(session: Session, _flush_context) -> None:
 
 
 def write(conn: Connection, gone: list[dict], rows: list[dict]) -> None:
-    """Delete the entries of ``gone`` ({"t": table, "r": id}) and insert ``rows``."""
-    conn.execute(sa.delete(SearchEntry).where(SearchEntry.table_name == sa.bindparam("t"),
-                                              SearchEntry.record_id == sa.bindparam("r")), gone)
+    """Delete the entries of ``gone`` ({"t": table, "r": id}) and insert ``rows``.
+
+    The deletes are one statement per table and 500 records (a flush of an import's
+    batch writes hundreds), the inserts one executemany.
+    """
+    by_table: dict[str, list[int]] = {}
+    for key in gone:
+        by_table.setdefault(key["t"], []).append(key["r"])
+    for table_name, record_ids in by_table.items():
+        for start in range(0, len(record_ids), DELETE_CHUNK):
+            conn.execute(sa.delete(SearchEntry).where(
+                SearchEntry.table_name == table_name,
+                SearchEntry.record_id.in_(record_ids[start:start + DELETE_CHUNK])))
     if rows:
         conn.execute(sa.insert(SearchEntry), rows)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
@@ -44,11 +45,14 @@ def _columns(obj):
     return [(attr.key, attr) for attr in mapper.column_attrs]
 
 
+@functools.lru_cache(maxsize=None)
+def _keys(cls) -> tuple[str, ...]:
+    """The column attributes of a mapped class, looked up once (a flush of an import writes thousands)."""
+    return tuple(attr.key for attr in inspect(cls).column_attrs)
+
+
 def _values(obj) -> dict:
-    out = {}
-    for key, _attr in _columns(obj):
-        out[key] = "***" if key in MASKED else _plain(getattr(obj, key, None))
-    return out
+    return {key: "***" if key in MASKED else _plain(getattr(obj, key, None)) for key in _keys(type(obj))}
 
 
 def _diff(obj) -> dict:

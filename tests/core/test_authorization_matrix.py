@@ -85,7 +85,8 @@ BY_DESIGN = {
 #: Operations that need a second right, on the records they point to: the role grants the
 #: operation, but without that right the record service refuses the input ("refused", 400 /
 #: a form message), as it should. (model, operation) -> (action also needed, why). Checked
-#: where there is a request (API, pages): code calling core.records without one is trusted.
+#: everywhere a user is known: the API, the pages, and core.records called with an Access
+#: (imports, jobs; activities check their record without a request).
 ALSO_NEEDS = {
     ("base.activity", "create"): ("read", "an activity is about a record the user may read (the sample's note)"),
     ("base.activity", "update"): ("read", "an activity is about a record the user may read (the sample's note)"),
@@ -394,7 +395,7 @@ def declared(site: Site, model: str, role: str, operation: str, record_id: int |
     if operation == "update" and not site.editable(model, record_id or site.samples[model]):
         return "refused"
     also = ALSO_NEEDS.get((model, operation))
-    if also is not None and channel != "records" and role not in ("admin", also[0]):
+    if also is not None and role not in ("admin", also[0]):
         return "refused"
     return "allowed"
 

@@ -40,7 +40,7 @@ COMMENTS = ["抓紧跟进，这个客户很重要。", "价格可以让两个点
             "注意回款风险，先款后货。", "做得好，争取本月签单。"]
 KIND_WEIGHTS = [("call", 40), ("visit", 20), ("email", 15), ("meeting", 8), ("sms", 7), ("other", 10)]
 
-GRANTS = [("销售代表", "read,create,edit", "own"), ("销售经理", "read,create,edit,delete,approve,export", "subtree"),
+GRANTS = [("销售代表", "read,create,edit", "own"), ("销售经理", "read,create,edit,delete,approve,export,import", "subtree"),
           ("总经理", "read,approve,export", "all")]
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from core.descriptors import Action, Column, Filter, ModelDescriptor
+from core.descriptors import Action, Column, Filter, MatchRule, ModelDescriptor
 from core.i18n import _
 from core.security.models import User
 
@@ -54,4 +54,8 @@ ACTIVITY = ModelDescriptor(
     order_by="-at",
     label=lambda a: a.subject,
     create=services.create_activity, update=services.update_activity,
+    # A row names its record by the partner, the contact, or a record type + number (see
+    # schemas.activity_schema without a request); the record must be readable by the importer.
+    importable=True,
+    import_rules=[MatchRule("record", _("Same partner, time and subject"), ["partner_id", "at", "subject"])],
 )

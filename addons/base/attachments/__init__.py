@@ -11,5 +11,4 @@ def includeme(config):
     config.add_route("base.attachment.download", r"/base/attachments/{id:\d+}")
     config.add_route("base.attachment.delete", r"/base/attachments/{id:\d+}/delete")
     config.include(".jobs")
-    config.include(".customfields")  # the file and image kinds of custom fields
     config.scan(".views")

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from markupsafe import Markup, escape
 
 from core.customfields.types import FieldType
+from core.hookspecs import hookimpl
 from core.i18n import _
 
 from .models import Attachment
@@ -27,10 +28,34 @@ def _attachments(kw, images: bool) -> list[Attachment]:
     return list(session.scalars(query.order_by(Attachment.id)))
 
 
+class _AttachmentId(colander.Integer):
+    """An attachment of the record: its id (forms, the API) or its file name (an import's cell)."""
+
+    def __init__(self, images: bool):
+        super().__init__()
+        self.images = images
+
+    def deserialize(self, node, cstruct):
+        text = cstruct.strip() if isinstance(cstruct, str) else cstruct
+        if isinstance(text, str) and text and not text.isdigit():
+            found = [a.id for a in _attachments(getattr(node, "bindings", None) or {}, self.images)
+                     if a.filename == text]
+            if len(found) == 1:
+                return found[0]
+            if found:
+                raise colander.Invalid(node, _("Several files of this record are named ${name}: use the number.",
+                                               mapping={"name": text}))
+            raise colander.Invalid(node, _("Not an image attached to this record.") if self.images
+                                   else _("Not a file attached to this record."))
+        return super().deserialize(node, cstruct)
+
+
 def _node(images: bool):
     def node(field, request):
         @colander.deferred
         def widget(node, kw):
+            if kw.get("record") is None:  # not on the "new" form; imports then read the cell as text
+                return deform.widget.SelectWidget(values=[])
             values = [("", "—")] + [(str(a.id), a.filename) for a in _attachments(kw, images)]
             return deform.widget.SelectWidget(values=values)
 
@@ -44,7 +69,7 @@ def _node(images: bool):
                                            else _("Not a file attached to this record."))
             return check
 
-        return colander.SchemaNode(colander.Integer(), widget=widget, validator=validator,
+        return colander.SchemaNode(_AttachmentId(images), widget=widget, validator=validator,
                                    description=_("Upload the file on the Attachments tab, then choose it here."))
     return node
 
@@ -62,10 +87,13 @@ def _html(images: bool):
     return html
 
 
+#: Offered through the ``custom_field_types`` hook, so every process that builds base's addon
+#: registry (pages, jobs, ``zhanggui import``) knows them, not only the web configuration.
 FILE = FieldType("file", _("File"), _node(False), load=int, html=_html(False), needs_record=True)
 IMAGE = FieldType("image", _("Image"), _node(True), load=int, html=_html(True), needs_record=True)
 
 
-def includeme(config):
-    config.add_custom_field_type(FILE)
-    config.add_custom_field_type(IMAGE)
+@hookimpl(specname="custom_field_types")
+def attachment_field_types():
+    """The file and image kinds (collected into base's plugin by addons/base/hooks.py)."""
+    return [FILE, IMAGE]

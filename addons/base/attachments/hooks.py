@@ -13,6 +13,7 @@ from core.i18n import _
 
 from ..activities import targets
 from . import services
+from .customfields import attachment_field_types  # noqa: F401  (the file and image kinds, collected by base)
 
 TEMPLATES = "addons.base.attachments:templates/"
 

@@ -132,6 +132,8 @@ def run_blast(session: Session, blast: Blast, period: str, now: dt.datetime, set
     seen: set[str] = set()
     # Resolved once per run, not per message: the compiled template, the company, the mailbox.
     compiled = services.Compiled(blast.template)
+    # Partners and contacts keep no language: the company's, whether a job or a page started the run.
+    language = services.mail_locale(settings)
     company = get_company(session)
     mailbox = blast.mailbox_id or outbox.default_mailbox(session, owner)
     opted_out = _opted_out(session)
@@ -162,7 +164,8 @@ def run_blast(session: Session, blast: Blast, period: str, now: dt.datetime, set
         unsubscribe = services.unsubscribe_url(settings, row.id)
         context = services.context_for(session, partner=recipient.partner, contact=recipient.contact, user=owner,
                                        unsubscribe=unsubscribe, company=company)
-        rendered = compiled.render(context, marketing=True, tracking_url=services.open_url(settings, row.id))
+        rendered = compiled.render(context, marketing=True, tracking_url=services.open_url(settings, row.id),
+                                   locale=language)
         message = outbox.queue(
             session, to=email, to_name=recipient.name, subject=rendered.subject, text=rendered.text,
             html=rendered.html, mailbox=mailbox, marketing=True, blast_id=blast.id,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import hashlib
 import hmac
 import re
@@ -20,10 +21,39 @@ from jinja2 import TemplateError
 from sqlalchemy.orm import Session
 
 from core import sandbox
-from core.i18n import _
+from core.i18n import _, normalize_locale
 from core.security.models import User
 
 from .models import EmailTemplate
+
+#: The line added to marketing mail whose template has no unsubscribe link, and the test mail's prefix:
+#: in the recipient's language when known, else the company's (:func:`mail_locale`).
+UNSUBSCRIBE_LINE = _("Unsubscribe from these emails:")
+TEST_PREFIX = _("[Test]")
+
+
+def mail_locale(settings: Mapping[str, Any] | None, recipient: str | None = None) -> str:
+    """The language of a message: the recipient's (a user's saved language) when known, else the
+    company's, ``zhanggui.default_locale`` (Chinese when unset). A job has no request language,
+    and neither has a message: it is read by its recipient, not by whoever sent it."""
+    from core.web.i18n import default_locale
+
+    return normalize_locale(recipient) or default_locale(settings or {})
+
+
+@functools.lru_cache(maxsize=8)
+def _localizer(locale: str):
+    from pyramid.i18n import make_localizer
+    from pyramid.path import AssetResolver
+
+    resolver = AssetResolver()
+    return make_localizer(locale, [resolver.resolve(d).abspath() for d in ("core:locale", "addons.base:locale")])
+
+
+def translate(message, locale: str) -> str:
+    """``message`` (a translation string) in ``locale``, without a request (jobs, services)."""
+    return _localizer(locale).translate(message)
+
 
 #: The variables a template may use, shown next to the editor.
 VARIABLES = (
@@ -178,13 +208,15 @@ class Compiled:
         except TemplateError as exc:
             raise sandbox.TemplateProblem(_problem(exc)) from None
 
-    def render(self, context: Mapping[str, Any], *, marketing: bool = False, tracking_url: str = "") -> Rendered:
+    def render(self, context: Mapping[str, Any], *, marketing: bool = False, tracking_url: str = "",
+               locale: str = "zh_Hans") -> Rendered:
         """See :func:`render`."""
         try:
             subject = self.subject.render(**context)
             html = self.body.render(**context)
             if marketing and "unsubscribe_url" not in self.source and context.get("unsubscribe_url"):
-                html += "\n" + self.footer.render(text="不想再收到此类邮件？退订：", url=context["unsubscribe_url"])
+                html += "\n" + self.footer.render(text=translate(UNSUBSCRIBE_LINE, locale),
+                                                  url=context["unsubscribe_url"])
         except TemplateError as exc:
             raise sandbox.TemplateProblem(_problem(exc)) from None
         text = html_to_text(html)
@@ -199,22 +231,26 @@ def _problem(exc: TemplateError) -> str:
 
 
 def render(template: EmailTemplate, context: Mapping[str, Any], *, marketing: bool = False,
-           tracking_url: str = "") -> Rendered:
+           tracking_url: str = "", locale: str = "zh_Hans") -> Rendered:
     """The template with ``context``: subject (plain), HTML (escaped values) and text.
 
     ``marketing``: a template without ``{{ unsubscribe_url }}`` gets an unsubscribe line
-    at the end, so no marketing message goes out without one. ``tracking_url``: a 1×1
-    image that records the opening (only where the recipient's client loads images).
+    at the end (in ``locale``, see :func:`mail_locale`), so no marketing message goes out
+    without one. ``tracking_url``: a 1×1 image that records the opening (only where the
+    recipient's client loads images).
     """
-    return Compiled(template).render(context, marketing=marketing, tracking_url=tracking_url)
+    return Compiled(template).render(context, marketing=marketing, tracking_url=tracking_url, locale=locale)
 
 
 def preview(session: Session, template: EmailTemplate, *, contact=None, partner=None,
-            user: User | None = None, settings=None) -> Rendered:
-    """The template as one recipient would get it (the unsubscribe link points nowhere real)."""
+            user: User | None = None, settings=None, locale: str | None = None) -> Rendered:
+    """The template as one recipient would get it (the unsubscribe link points nowhere real).
+
+    ``locale``: the recipient's language when known (a test to a user), else the company's.
+    """
     context = context_for(session, partner=partner, contact=contact, user=user,
                           unsubscribe=f"{public_url(settings)}/mail/unsubscribe/preview")
-    return render(template, context, marketing=True)
+    return render(template, context, marketing=True, locale=mail_locale(settings, locale))
 
 
 class MailError(ValueError):
@@ -229,13 +265,15 @@ def send_test(session: Session, template: EmailTemplate, user: User, *, contact=
     """Queue the template (rendered for ``contact``, or sample data) to ``user``'s own address."""
     if not (user.email or "").strip():
         raise MailError(_("Your user has no email address: add one in your profile first."))
+    locale = mail_locale(settings, user.locale)  # the test goes to the user: their language
     if contact is not None:
-        rendered = preview(session, template, contact=contact, user=user, settings=settings)
+        rendered = preview(session, template, contact=contact, user=user, settings=settings, locale=locale)
     else:
         context = dict(SAMPLE, user={"name": user.name, "email": user.email},
                        unsubscribe_url=f"{public_url(settings)}/mail/unsubscribe/preview")
-        rendered = render(template, context, marketing=True)
-    return outbox().queue(session, to=user.email.strip(), to_name=user.name, subject=f"[测试] {rendered.subject}",
+        rendered = render(template, context, marketing=True, locale=locale)
+    subject = f"{translate(TEST_PREFIX, locale)} {rendered.subject}"
+    return outbox().queue(session, to=user.email.strip(), to_name=user.name, subject=subject,
                           text=rendered.text, html=rendered.html, user=user)
 
 

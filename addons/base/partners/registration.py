@@ -77,7 +77,7 @@ PARTNER = ModelDescriptor(
              Filter("active", _("Active"), kind="bool")],
     actions=[ACTIVATE, DEACTIVATE], order_by="-id",
     label=lambda p: p.name,
-    create=services.create_partner, update=services.update_partner,
+    create=services.create_partner, create_many=services.create_partners, update=services.update_partner,
     importable=True,
     import_rules=[MatchRule("code", _("Code"), ["code"]), MatchRule("name", _("Name"), ["name"]),
                   MatchRule("phone", _("Phone"), ["phone"]), MatchRule("mobile", _("Mobile"), ["mobile"])],

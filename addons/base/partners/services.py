@@ -60,6 +60,53 @@ def create_partner(session: Session, appstruct: Mapping[str, Any], user=None) ->
     return partner
 
 
+def create_partners(session: Session, appstructs: list[Mapping[str, Any]], user=None) -> list:
+    """Many new partners (an import's batch): :func:`create_partner` for each, numbered together.
+
+    One result per appstruct, in order: the partner (added to the session) or the
+    ValidationFailed that create_partner would have raised. Typed codes are checked in
+    one query and the others take their numbers in one statement
+    (``sequences.assign_numbers``), stepping over the typed ones; partners of the same
+    batch are not compared with each other otherwise (the unique index on the code is).
+    """
+    results: list = []
+    typed: dict[int, str] = {}
+    for i, appstruct in enumerate(appstructs):
+        if not any(appstruct.get(flag) for flag, _c, _r in ROLES):
+            results.append(ValidationFailed({"is_customer": _("Choose at least one role: customer, supplier or "
+                                                              "channel partner.")}))
+            continue
+        results.append(None)
+        if (appstruct.get("code") or "").strip():
+            typed[i] = appstruct["code"]
+    ensure_partner_sequence(session)
+    checked = sequences.check_numbers(session, SEQUENCE, list(typed.values()), Partner.code, field="code")
+    codes: dict[int, str] = {}
+    for i, number in zip(typed, checked):
+        if isinstance(number, ValidationFailed):
+            results[i] = number
+        else:
+            codes[i] = number
+    wanting = [i for i, result in enumerate(results) if result is None and i not in typed]
+    numbers = sequences.assign_numbers(session, SEQUENCE, Partner.code, len(wanting), field="code",
+                                       typed=codes.values())
+    codes.update(zip(wanting, numbers))
+    tag_ids = {t for i, a in enumerate(appstructs) if results[i] is None for t in a.get("tag_ids") or ()}
+    tags = {t.id: t for t in session.scalars(sa.select(Tag).where(Tag.id.in_(tag_ids)))} if tag_ids else {}
+    for i, appstruct in enumerate(appstructs):
+        if results[i] is not None:
+            continue
+        partner = Partner(code=codes[i])
+        _set_partner(session, partner, {k: v for k, v in appstruct.items() if k != "tag_ids"})
+        if appstruct.get("tag_ids"):  # the batch's tags were read at once (a new partner has none yet)
+            partner.tags = [tags[t] for t in dict.fromkeys(appstruct["tag_ids"] or ()) if t in tags]
+        if appstruct.get("owner_id"):
+            partner.owner_id = appstruct["owner_id"]
+        session.add(partner)
+        results[i] = partner
+    return results
+
+
 def update_partner(session: Session, partner: Partner, appstruct: Mapping[str, Any], user=None) -> Partner:
     """Change a partner; a new code must be allowed by the numbering and not used by another partner."""
     typed = (appstruct.get("code") or "").strip()

@@ -50,7 +50,7 @@ PRODUCT = ModelDescriptor(
              Filter("sale_price", _("Sale price"), kind="number_range"),
              Filter("purchase_price", _("Purchase price"), kind="number_range")],
     order_by="code", label=lambda p: f"{p.code} {p}",
-    create=services.create_product, update=services.update_product,
+    create=services.create_product, create_many=services.create_products, update=services.update_product,
     importable=True,
     import_rules=[MatchRule("code", _("Code"), ["code"]),
                   MatchRule("name", _("Name and specification"), ["name", "specification"])],

@@ -101,12 +101,17 @@ def duplicate_errors(session: Session, code: str | None, name: str, specificatio
     return errors
 
 
-def _check(session: Session, appstruct: dict, product_id: int | None = None) -> dict:
+def _values(appstruct: dict) -> dict:
     values = {k: appstruct.get(k) for k in _FIELDS if k in appstruct}
     values["code"] = (values.get("code") or "").strip()
     values["name"] = (values.get("name") or "").strip()
     values["specification"] = (values.get("specification") or "").strip()
     values["barcode"] = (values.get("barcode") or "").strip()
+    return values
+
+
+def _check(session: Session, appstruct: dict, product_id: int | None = None) -> dict:
+    values = _values(appstruct)
     errors = duplicate_errors(session, values["code"], values["name"], values["specification"], product_id)
     problem = barcode_problem(values["barcode"])
     if problem is not None:
@@ -130,6 +135,59 @@ def create_product(session: Session, appstruct: dict, actor=None) -> Product:
     product = Product(**values, dedupe_key=dedupe_key(values["name"], values["specification"]))
     session.add(product)
     return product
+
+
+def _existing(session: Session, column, keys: list[str]) -> dict[str, Product]:
+    """The product per value of ``column`` (a unique one: code, dedupe_key), for the values in ``keys``."""
+    found: dict[str, Product] = {}
+    wanted = list(dict.fromkeys(k for k in keys if k))
+    for start in range(0, len(wanted), sequences.LOOKUP_CHUNK):
+        query = sa.select(Product).where(column.in_(wanted[start:start + sequences.LOOKUP_CHUNK]))
+        for product in session.scalars(query):
+            found.setdefault(getattr(product, column.key), product)
+    return found
+
+
+def create_products(session: Session, appstructs: list[dict], actor=None) -> list:
+    """Many new products (an import's batch): :func:`create_product` for each, checked and numbered together.
+
+    One result per appstruct, in order: the product (added to the session) or the
+    ValidationFailed that create_product would have raised, with the same messages.
+    Duplicates of existing products are found with two queries per batch, empty codes
+    take their numbers in one statement (``sequences.assign_numbers``). Products of the
+    same batch are not compared with each other (the unique indexes are the guard).
+    """
+    values = [_values(a) for a in appstructs]
+    keys = [dedupe_key(v["name"], v["specification"]) for v in values]
+    by_code = _existing(session, Product.code, [v["code"] for v in values])
+    by_key = _existing(session, Product.dedupe_key, keys)
+    results: list = []
+    for value, key in zip(values, keys):
+        errors: dict = {}
+        same = by_code.get(value["code"]) if value["code"] else None
+        if same is not None:
+            errors["code"] = _("The code ${code} is already used by ${product}.",
+                               mapping={"code": value["code"], "product": str(same)})
+        same = by_key.get(key)
+        if same is not None:
+            errors["name"] = _("Product ${code} ${product} has the same name and specification.",
+                               mapping={"code": same.code, "product": str(same)})
+        problem = barcode_problem(value["barcode"])
+        if problem is not None:
+            errors["barcode"] = problem
+        results.append(ValidationFailed(errors) if errors else None)
+    wanting = [i for i, v in enumerate(values) if results[i] is None and not v["code"]]
+    if wanting:
+        ensure_product_sequence(session)  # an administrator may have deleted it before it gave a number
+        numbers = sequences.assign_numbers(session, PRODUCT_SEQUENCE, Product.code, len(wanting), field="code")
+        for i, number in zip(wanting, numbers):
+            values[i]["code"] = number
+    for i, (value, key) in enumerate(zip(values, keys)):
+        if results[i] is None:
+            product = Product(**value, dedupe_key=key)
+            session.add(product)
+            results[i] = product
+    return results
 
 
 def update_product(session: Session, product: Product, appstruct: dict, actor=None) -> Product:

@@ -305,7 +305,7 @@ def test_the_job_dispatches_after_its_run_commits(db, smtp):
     from core.jobs.directive import JobSpec, make_trigger
 
     job = JobSpec(name="base.dispatch_outbox", addon="base", func=dispatch_outbox,
-                  trigger=make_trigger("interval", "UTC", seconds=30))
+                  trigger=make_trigger("interval", "UTC", seconds=30), commit_claim=True)
     registries = Registries(fixture_catalog())
     assert run_slot(db, registries, job, {}, manual_slot(job, dt.datetime.now(dt.UTC)), kind="manual") == "ok"
     assert smtp.recorder.ids == {i: 1 for i in ids}
