@@ -116,6 +116,17 @@ class Catalog(Mapping[str, Addon]):
         return cls(addons, errors)
 
     @classmethod
+    def refreshed(cls, group: str = ENTRY_POINT_GROUP) -> Catalog:
+        """The catalog as installed now, after pip added, upgraded or removed a distribution.
+
+        ``importlib.metadata`` and the import system cache what they found on each
+        ``sys.path`` entry: without invalidating them a running process goes on seeing
+        the distributions of its start (the marketplace calls this after installing).
+        """
+        importlib.invalidate_caches()
+        return cls.from_entry_points(group)
+
+    @classmethod
     def from_modules(cls, modules: Mapping[str, str] | Iterable[str]) -> Catalog:
         """A catalog from explicit module names (tests, embedded use)."""
         items = modules.values() if isinstance(modules, Mapping) else modules

@@ -20,6 +20,8 @@ def menu_items(request):
          "route": "zg.model.list", "route_kw": {"model": "core.role"}, "permission": "core:role:read"},
         {"id": "admin.audit", "parent": "admin", "title": _("Audit log"), "order": 40,
          "route": "zg.audit", "permission": "admin"},
+        {"id": "admin.apps", "parent": "admin", "title": _("Apps"), "order": 50,
+         "route": "zg.apps", "permission": "admin"},
     ]
     return items
 from .web.admin.tabs import detail_tabs  # noqa: F401,E402  (sharing, owner history and role tabs)

@@ -114,3 +114,4 @@ from . import addons_cmd, bench_cmd, i18n_cmd, init_cmd, jobs_cmd  # noqa: E402,
 from . import users_cmd  # noqa: E402,F401
 from . import search_cmd  # noqa: E402,F401
 from . import backup_cmd, import_cmd, tenants_cmd  # noqa: E402,F401
+from . import market_cmd  # noqa: E402,F401

@@ -86,3 +86,22 @@ def import_(obj, rows):
                            echo=click.echo)
     if not all(r.get("ok", True) for r in results.values()):
         raise click.ClickException("an import did not create every row")
+
+
+@bench.command()
+@click.option("--tenants", default=200, show_default=True, type=click.IntRange(min=2),
+              help="Companies to create (cloned from one template database per addon set).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
+              help="gunicorn worker processes serving them.")
+@click.option("--requests", "requests_", default=2000, show_default=True, type=click.IntRange(min=10),
+              help="List-page requests to random companies after every company signed in.")
+@click.pass_obj
+def tenants(obj, tenants, workers, requests_):
+    """One process, many companies: cold and warm latency, registry builds, memory per company (PostgreSQL)."""
+    from ..bench_tenants import bench_tenants
+
+    try:
+        bench_tenants(obj.settings["zhanggui.db_url"], obj.catalog, tenants=tenants, workers=workers,
+                      requests=requests_, echo=click.echo)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None

@@ -38,15 +38,6 @@ def _operator(obj, with_catalog: bool = False) -> Iterator:
         operator.close()
 
 
-def _size(n: int | None) -> str:
-    if n is None:
-        return "?"
-    for unit, factor in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
-        if n >= factor:
-            return f"{n / factor:.1f} {unit}"
-    return f"{n} B"
-
-
 def _progress():
     from .backup_cmd import _Progress
 
@@ -65,17 +56,29 @@ def tenants():
 @click.option("--addons", "names", default="", metavar="A,B",
               help="Comma-separated addons to install besides base (dependencies come along).")
 @click.option("--demo", is_flag=True, help="Load demo data (the demo login admin / admin123).")
+@click.option("--plan", default=None, metavar="PLAN", help="The plan limiting the company's addons.")
+@click.option("--admin-email", default="", metavar="EMAIL",
+              help="Email the administrator's password there (needs zhanggui.operator_smtp).")
 @click.pass_obj
-def create(obj, name, domains, names, demo):
+def create(obj, name, domains, names, demo, plan, admin_email):
     """Create the company NAME: its database, base and the chosen addons, its administrator.
 
-    The administrator's password is printed once: hand it to the company.
+    The administrator's password is emailed with --admin-email when the operator's SMTP
+    server is set, else printed once: hand it to the company.
     """
+    from ..tenants.mail import deliver_password
+
     addons = [n.strip() for n in names.split(",") if n.strip()]
     with _operator(obj, with_catalog=True) as operator:
-        created = operator.create(name, domains, addons, demo=demo, progress=click.echo)
-    click.echo(f"tenant {created.name} created: {', '.join(created.domains)}")
-    if created.admin_password is not None:
+        created = operator.create(name, domains, addons, demo=demo, progress=click.echo, plan=plan,
+                                  admin_email=admin_email)
+        problem = deliver_password(operator, created, admin_email) if admin_email else "no email"
+    click.echo(f"tenant {created.name} created: {', '.join(created.domains)}" + (f" (plan {plan})" if plan else ""))
+    if created.admin_password is not None and problem is None:
+        click.echo(f"administrator: {created.admin_login}; the password was emailed to {admin_email}")
+    elif created.admin_password is not None:
+        if admin_email:
+            click.echo(f"the password could not be emailed ({problem}): give it to the company yourself")
         click.echo(f"administrator: {created.admin_login} / {created.admin_password}")
         click.echo("  (shown only this once: give it to the company; they change it under My account)")
     elif demo:
@@ -86,6 +89,8 @@ def create(obj, name, domains, names, demo):
 @click.pass_obj
 def list_(obj):
     """Every tenant: state, domains, addons, size, users, last activity."""
+    from ..tenants.services import format_size
+
     with _operator(obj) as operator:
         rows = operator.list()
     if not rows:
@@ -95,8 +100,9 @@ def list_(obj):
     for t in rows:
         last = t.last_activity.strftime("%Y-%m-%d %H:%M") if t.last_activity else "-"
         users = "?" if t.users is None else str(t.users)
-        click.echo(f"{t.name:<16} {t.state:<10} {_size(t.size):>9} {users:>5}  {last:<16}  {' '.join(t.domains)}")
-        click.echo(f"{'':<62}{', '.join(t.addons) or '-'}" if not t.error else f"{'':<62}error: {t.error}")
+        click.echo(f"{t.name:<16} {t.state:<10} {format_size(t.size):>9} {users:>5}  {last:<16}  {' '.join(t.domains)}")
+        plan = f"plan {t.plan}: " if t.plan else ""
+        click.echo(f"{'':<62}{plan}{', '.join(t.addons) or '-'}" if not t.error else f"{'':<62}error: {t.error}")
 
 
 @tenants.command()
@@ -185,3 +191,93 @@ def log(obj, name, limit):
         for row in operator.history(name, limit):
             click.echo(f"{row.at:%Y-%m-%d %H:%M:%S} {row.actor:<16} {row.action:<8} {row.tenant:<16} "
                        f"{row.result:<6} {row.message.splitlines()[0] if row.message else ''}")
+
+
+@tenants.group()
+def plan():
+    """Plans: which addons the companies on each may enable."""
+
+
+@plan.command("list")
+@click.pass_obj
+def plan_list(obj):
+    """Every plan with its addons and the companies on it."""
+    from ..tenants import plans
+
+    with _operator(obj) as operator:
+        rows = plans.list_plans(operator)
+    if not rows:
+        click.echo("no plans yet: zhanggui tenants plan set NAME --addons crm,sale")
+        return
+    for p in rows:
+        click.echo(f"{p.name:<16} {p.title:<24} addons: {', '.join(p.addons) or '-'}")
+        click.echo(f"{'':<16} {'':<24} tenants: {', '.join(p.tenants) or '-'}")
+
+
+@plan.command("set")
+@click.argument("name")
+@click.option("--addons", "names", required=True, metavar="A,B",
+              help="The addons the plan allows (base and dependencies always are).")
+@click.option("--title", default=None, help="A title shown to the operator.")
+@click.pass_obj
+def plan_set(obj, name, names, title):
+    """Create the plan NAME or change its addons."""
+    from ..tenants import plans
+
+    with _operator(obj, with_catalog=True) as operator:
+        row = plans.set_plan(operator, name, names, title)
+    click.echo(f"plan {row.name}: {', '.join(row.addon_names) or '-'}")
+
+
+@plan.command("delete")
+@click.argument("name")
+@click.pass_obj
+def plan_delete(obj, name):
+    """Remove the plan NAME (no company may be on it)."""
+    from ..tenants import plans
+
+    with _operator(obj) as operator:
+        plans.delete_plan(operator, name)
+    click.echo(f"plan {name} deleted")
+
+
+@plan.command("assign")
+@click.argument("tenant")
+@click.argument("name")
+@click.pass_obj
+def plan_assign(obj, tenant, name):
+    """Put the company TENANT on the plan NAME."""
+    from ..tenants import plans
+
+    with _operator(obj, with_catalog=True) as operator:
+        plans.assign(operator, tenant, name)
+    click.echo(f"{tenant} is on plan {name}")
+
+
+@plan.command("unassign")
+@click.argument("tenant")
+@click.pass_obj
+def plan_unassign(obj, tenant):
+    """Take TENANT off its plan: it may enable any addon of the host."""
+    from ..tenants import plans
+
+    with _operator(obj) as operator:
+        plans.assign(operator, tenant, None)
+    click.echo(f"{tenant} has no plan: any addon of the host")
+
+
+@tenants.command("operator-password")
+@click.argument("login")
+@click.password_option(help="The hosting administrator's password (asked twice when not given).")
+def operator_password(login, password):
+    """Print the zhanggui.operators line of LOGIN for the console (an argon2 hash)."""
+    from ..tenants.console.auth import LOGIN_RE, MIN_PASSWORD_LENGTH
+    from ..security.passwords import hash_password
+
+    if not LOGIN_RE.match(login):
+        raise click.ClickException("a login is 1 to 80 letters, digits, '.', '-', '_' or '@'")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    click.echo(f"{login}:{hash_password(password)}")
+    click.echo("Add this line to zhanggui.operators in the ini file (one login per line), then restart.",
+               err=True)

@@ -100,6 +100,16 @@ class Leadership:
             self.active = False
             self._drop_conn()
 
+    def abandon(self) -> None:
+        """Give up without a word to the database: it is gone (a dropped tenant).
+
+        Closing our lock connection is all a PostgreSQL lock needs; a SQLite lease
+        row went with its file. Nothing reconnects, so a dropped SQLite file is not
+        created again.
+        """
+        self.active = False
+        self._drop_conn()
+
     # -- PostgreSQL: advisory lock -----------------------------------------------------------
 
     def _drop_conn(self) -> None:

@@ -35,8 +35,8 @@ class Tenant(OperatorBase):
     db_url: Mapped[str] = mapped_column(sa.String(1000))
     files_dir: Mapped[str] = mapped_column(sa.String(1000))
     state: Mapped[str] = mapped_column(sa.String(16), default="creating")
-    #: Reserved for the operator's plans (which addons a tenant may enable).
-    plan: Mapped[str | None] = mapped_column(sa.String(40))
+    #: The operator's plan (:class:`Plan` by name): which addons the tenant may enable; None = any.
+    plan: Mapped[str | None] = mapped_column(sa.ForeignKey("op_plan.name", onupdate="CASCADE"))
     #: Shown to the company's users while it is suspended.
     message: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -82,3 +82,30 @@ class OperatorLog(OperatorBase):
     tenant: Mapped[str] = mapped_column(sa.String(40), index=True)
     result: Mapped[str] = mapped_column(sa.String(10))  # ok | failed
     message: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class Plan(OperatorBase):
+    """A plan (套餐): the addons a tenant on it may enable (``base`` and dependencies always)."""
+
+    __tablename__ = "op_plan"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: Addon names, space-separated and sorted (a short list; read whole every time).
+    addons: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def addon_names(self) -> list[str]:
+        return self.addons.split()
+
+
+class OperatorSignin(OperatorBase):
+    """Failed sign-ins of a hosting administrator at the console, kept across processes."""
+
+    __tablename__ = "op_signin"
+
+    login: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column()

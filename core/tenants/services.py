@@ -27,6 +27,7 @@ from .models import Domain, OperatorLog, OperatorMeta, Tenant
 SERIAL_KEY = "tenants_serial"
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DEFAULT_TENANTS_DIR = "var/tenants"
 DEFAULT_TENANTS_DB = "sqlite:///{tenants_dir}/{name}/{name}.sqlite"
 
@@ -57,24 +58,36 @@ def split_hosts(value) -> list[str]:
     return [h.strip().lower() for h in value or () if h and h.strip()]
 
 
-def read_serial(connection: sa.Connection) -> int:
-    """The operator database's change counter; -1 when it has no tables yet."""
+def read_serial(connection: sa.Connection | Session, key: str = SERIAL_KEY) -> int:
+    """One of the operator database's change counters (tenants by default); -1 when it has no tables yet."""
     try:
         value = connection.execute(
-            sa.select(OperatorMeta.value).where(OperatorMeta.key == SERIAL_KEY)).scalar_one_or_none()
+            sa.select(OperatorMeta.value).where(OperatorMeta.key == key)).scalar_one_or_none()
     except sa.exc.DatabaseError:
         connection.rollback()
         return -1
     return value or 0
 
 
-def bump_serial(session: Session) -> None:
+def bump_serial(session: Session, key: str = SERIAL_KEY) -> int:
+    """Move a change counter of the operator database on (in the caller's transaction); its new value."""
     updated = session.execute(
-        sa.update(OperatorMeta).where(OperatorMeta.key == SERIAL_KEY).values(value=OperatorMeta.value + 1)
+        sa.update(OperatorMeta).where(OperatorMeta.key == key).values(value=OperatorMeta.value + 1)
     ).rowcount
     if not updated:
-        session.add(OperatorMeta(key=SERIAL_KEY, value=1))
+        session.add(OperatorMeta(key=key, value=1))
     session.flush()
+    return read_serial(session, key)
+
+
+def format_size(n: int | None) -> str:
+    """Bytes as people read them (12.3 MB); "?" when unknown."""
+    if n is None:
+        return "?"
+    for unit, factor in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= factor:
+            return f"{n / factor:.1f} {unit}"
+    return f"{n} B"
 
 
 @dataclasses.dataclass
@@ -105,6 +118,7 @@ class TenantInfo:
     users: int | None = None
     last_activity: dt.datetime | None = None
     error: str = ""
+    message: str = ""  # the suspension's message
 
 
 class Operator:
@@ -162,16 +176,23 @@ class Operator:
 
     def list(self) -> list[TenantInfo]:
         """Every tenant with its addons, size, users and last activity (read from its database)."""
-        out = []
-        for tenant in self.tenants():
-            info = TenantInfo(tenant.name, tenant.state, [d.name for d in tenant.domains], tenant.db_url,
-                              tenant.files_dir, tenant.plan, tenant.created_at)
-            try:
-                _inspect(info)
-            except Exception as exc:  # noqa: BLE001  one broken tenant must not hide the others
-                info.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
-            out.append(info)
-        return out
+        return [self._info(tenant) for tenant in self.tenants()]
+
+    def info(self, name: str) -> TenantInfo:
+        """One tenant as :meth:`list` shows it."""
+        return self._info(self.get(name))
+
+    def _info(self, tenant: Tenant) -> TenantInfo:
+        info = TenantInfo(tenant.name, tenant.state, [d.name for d in tenant.domains], tenant.db_url,
+                          tenant.files_dir, tenant.plan, tenant.created_at)
+        info.message = tenant.message or ""
+        if tenant.state == Tenant.CREATING:
+            return info
+        try:
+            _inspect(info)
+        except Exception as exc:  # noqa: BLE001  one broken tenant must not hide the others
+            info.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+        return info
 
     # -- creating --------------------------------------------------------------------------
 
@@ -186,10 +207,11 @@ class Operator:
                 raise TenantError(f"{domain!r} is not a host name")
         from ..web.databases import static_hosts
 
-        taken = [d for d in domains if d in static_hosts(self.settings)]
+        taken = [d for d in domains if d in static_hosts(self.settings)
+                 or d in split_hosts(self.settings.get("zhanggui.console_hosts", ""))]
         if taken:
             raise TenantError(f"{', '.join(taken)} already served by the ini file "
-                              "(zhanggui.hosts or zhanggui.default_hosts)")
+                              "(zhanggui.hosts, zhanggui.default_hosts or zhanggui.console_hosts)")
         if self.catalog is not None:
             unknown = [a for a in addons if a not in self.catalog]
             if unknown:
@@ -200,17 +222,30 @@ class Operator:
         return template.format(name=name, tenants_dir=tenants_dir(self.settings).as_posix())
 
     def create(self, name: str, domains: Iterable[str], addons: Iterable[str] = (), demo: bool = False,
-               progress: Progress = _quiet) -> Created:
+               progress: Progress = _quiet, plan: str | None = None, admin_email: str = "") -> Created:
         """Create the company's database, install base + ``addons``, make its first administrator.
 
         The tenant's row is claimed first (state ``creating``: its hosts answer 503), so
         two operators cannot create the same name or domain. Any failure removes what
-        was made (database, files, row) and is logged.
+        was made (database, files, row) and is logged. ``plan`` (a :class:`Plan`'s
+        name) must allow every addon asked for; ``admin_email`` is stored on the
+        first administrator (the caller sends the password there, see :mod:`.mail`).
         """
+        from . import plans
+
         name = name.strip()
         domains = list(dict.fromkeys(split_hosts(list(domains))))
         addons = [a.strip() for a in addons if a and a.strip()]
+        plan = (plan or "").strip() or None
         self._check_request(name, domains, addons)
+        admin_email = (admin_email or "").strip()
+        try:
+            if admin_email and not EMAIL_RE.match(admin_email):
+                raise TenantError(f"{admin_email!r} is not an email address")
+            plans.check_addons(self, plan, addons)
+        except TenantError as exc:
+            self.log("create", name, "failed", str(exc))
+            raise
         url = self.db_url_for(name)
         files = tenants_dir(self.settings) / name
         with self.session() as session:
@@ -221,7 +256,8 @@ class Operator:
             if used:
                 raise TenantError("domain(s) already used: " + ", ".join(f"{d} ({t})" for d, t in used))
             session.add(Tenant(name=name, uid=secrets.token_hex(16), db_url=url, files_dir=str(files),
-                               state=Tenant.CREATING, message="", domains=[Domain(name=d) for d in domains]))
+                               state=Tenant.CREATING, message="", plan=plan,
+                               domains=[Domain(name=d) for d in domains]))
             try:
                 bump_serial(session)
                 session.commit()
@@ -232,7 +268,7 @@ class Operator:
             progress(f"database {_safe_url(url)}")
             _create_database(url)
             made = True
-            created = self._install(name, url, files, addons, demo, progress)
+            created = self._install(name, url, files, addons, demo, progress, admin_email)
             created.domains = domains
             with self.session() as session:
                 tenant = session.scalars(sa.select(Tenant).where(Tenant.name == name)).one()
@@ -246,11 +282,11 @@ class Operator:
                 raise TenantError(f"creating {name} failed, nothing kept: {exc}") from exc
             raise
         self.log("create", name, "ok", "\n".join([f"domains: {' '.join(domains)}", f"database: {_safe_url(url)}",
-                                                   *created.lines]))
+                                                   *([f"plan: {plan}"] if plan else []), *created.lines]))
         return created
 
     def _install(self, name: str, url: str, files: Path, addons: list[str], demo: bool,
-                 progress: Progress) -> Created:
+                 progress: Progress, admin_email: str = "") -> Created:
         from ..lifecycle import Lifecycle
         from ..security.services import first_administrator
 
@@ -269,6 +305,10 @@ class Operator:
                     lines.append(line)
             with database.session() as session:
                 password = first_administrator(session)
+                if admin_email:
+                    from ..security.models import User
+
+                    session.execute(sa.update(User).where(User.login == "admin").values(email=admin_email))
                 session.commit()
         finally:
             database.dispose()

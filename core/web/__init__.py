@@ -65,6 +65,10 @@ def make_config(settings: dict, catalog: Catalog | None = None) -> Configurator:
     config.include("core.imports")
     # Statistics: reports declared by addons (config.add_report), tables and charts.
     config.include("core.reports")
+    # Administration → Apps: the company's administrators install and remove addons (docs/apps.md).
+    config.include("core.apps")
+    # The operator's console on zhanggui.console_hosts (a separate app the host tween hands over to).
+    config.include("core.tenants.console")
     for name in catalog:
         module = importlib.import_module(catalog[name].module)
         # An addon made only of hooks (a glue addon) has nothing to configure.

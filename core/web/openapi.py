@@ -417,6 +417,9 @@ def document(request) -> dict[str, Any]:
     from ..reports.api import openapi_paths  # the report service's two operations (docs/reports.md)
 
     paths.update(openapi_paths(request))
+    from ..apps.api import openapi_paths as apps_paths  # the company's apps (docs/apps.md)
+
+    paths.update(apps_paths(request))
     return {
         "openapi": "3.1.0",
         "info": {"title": "Zhanggui API", "version": "1",

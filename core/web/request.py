@@ -45,7 +45,11 @@ def host_tween_factory(handler, registry):
 
     from .errors import tenant_unavailable, unknown_host
 
+    console = getattr(registry, "zg_console", None)
+
     def tween(request):
+        if console is not None and console.serves(request.host):
+            return request.get_response(console.app)  # the operator's console: no company here
         try:
             database = databases.for_host(request.host)
         except TenantUnavailable as exc:

@@ -191,10 +191,10 @@ def test_domains_are_added_and_removed_and_one_always_stays(run, settings):
 
 def test_the_operator_schema_is_made_by_its_own_migrations(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path / 'op.sqlite'}")
-    assert schema.upgrade(engine) == ["op_0001"]
+    assert schema.upgrade(engine) == ["op_0001", "op_0002"]
     assert schema.upgrade(engine) == []
-    assert {"op_tenant", "op_domain", "op_meta", "op_log"} <= set(sa.inspect(engine).get_table_names())
-    assert schema.downgrade(engine) == ["op_0001"]
+    assert {"op_tenant", "op_domain", "op_meta", "op_log", "op_plan"} <= set(sa.inspect(engine).get_table_names())
+    assert schema.downgrade(engine) == ["op_0002", "op_0001"]
     assert set(sa.inspect(engine).get_table_names()) == {"op_alembic_version"}
     engine.dispose()
 

@@ -37,6 +37,9 @@ ACTION_TITLES = {
     "password_changed": _("Password changed"),
     "password_reset": _("Password reset"),
     "unlocked": _("Account unlocked"),
+    "app_install": _("App installed"),
+    "app_uninstall": _("App removed"),
+    "app_purge": _("App removed with its data"),
 }
 
 
