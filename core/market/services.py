@@ -34,6 +34,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from ..addons import Catalog
+from ..i18n import _
 from . import index as idx
 from . import pip, reload
 
@@ -44,7 +45,16 @@ DEFAULT_CACHE = "var/market-cache"
 
 
 class MarketError(Exception):
-    """A refused or failed marketplace operation; the message says why."""
+    """A refused or failed marketplace operation; the message says why.
+
+    ``message`` is the :class:`~pyramid.i18n.TranslationString` the operator's console
+    translates (a plain string for pip's and the indexes' own texts); ``str(exc)`` is
+    the English text, for the CLI and the operator's log.
+    """
+
+    def __init__(self, message):
+        super().__init__(message.interpolate() if hasattr(message, "interpolate") else str(message))
+        self.message = message
 
 
 @dataclasses.dataclass
@@ -108,8 +118,8 @@ class Market:
         from ..tenants.services import operator_url
 
         if operator_url(settings) is None:
-            raise MarketError("the marketplace needs hosting: set zhanggui.operator_db in the ini file "
-                              "(docs/hosting.md)")
+            raise MarketError(_("the marketplace needs hosting: set zhanggui.operator_db in the ini file "
+                                "(docs/hosting.md)"))
         self.settings = settings
         self.actor = actor or f"cli:{getpass.getuser()}"
         self.python = (settings.get("zhanggui.market_python") or "").strip() or sys.executable
@@ -203,7 +213,7 @@ class Market:
         """The releases of ``distribution`` on the first trusted index that has it."""
         indexes = self.indexes()
         if not indexes:
-            raise MarketError("no trusted index: set zhanggui.market_indexes in the ini file (one URL a line)")
+            raise MarketError(_("no trusted index: set zhanggui.market_indexes in the ini file (one URL a line)"))
         for url in indexes:
             try:
                 found = idx.releases(url, distribution)
@@ -212,8 +222,9 @@ class Market:
                 continue
             if found:
                 return found
-        raise MarketError(f"{distribution}: no wheel of it on the trusted indexes ({', '.join(indexes)})"
-                          + (f"; {'; '.join(self.errors)}" if self.errors else ""))
+        raise MarketError(_("${distribution}: no wheel of it on the trusted indexes (${indexes})${errors}",
+                            mapping={"distribution": distribution, "indexes": ", ".join(indexes),
+                                     "errors": f"; {'; '.join(self.errors)}" if self.errors else ""}))
 
     def _inspect(self, release: idx.Release) -> idx.WheelInfo:
         try:
@@ -330,8 +341,8 @@ class Market:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise MarketError("another marketplace change is running on this host: try again "
-                                  "when it has finished") from None
+                raise MarketError(_("another marketplace change is running on this host: try again "
+                                    "when it has finished")) from None
             try:
                 yield
             finally:
@@ -371,46 +382,54 @@ class Market:
             host = self._host()
             current = next((a for a in host["addons"] if a["distribution"] == dist), None)
             if dist == OWN_DISTRIBUTION:
-                raise MarketError("zhanggui is the kernel itself: it is upgraded with the host (docs/deploy.md)")
+                raise MarketError(_("zhanggui is the kernel itself: it is upgraded with the host (docs/deploy.md)"))
             if action == "install" and current is not None:
-                raise MarketError(f"{dist} {current['dist_version']} is already on this host: "
-                                  f"use upgrade for a newer version")
+                raise MarketError(_("${dist} ${version} is already on this host: use upgrade for a newer version",
+                                    mapping={"dist": dist, "version": current["dist_version"]}))
             if action == "upgrade" and current is None:
-                raise MarketError(f"{dist} is not on this host: install it first")
+                raise MarketError(_("${dist} is not on this host: install it first", mapping={"dist": dist}))
             found = self._find(dist)
             if version:
                 release = next((r for r in found if r.version == Version(version)), None)
                 if release is None:
-                    raise MarketError(f"{dist} has no version {version} on {found[0].index} "
-                                      f"(there: {', '.join(str(r.version) for r in found)})")
+                    raise MarketError(_("${dist} has no version ${version} on ${index} (there: ${versions})",
+                                        mapping={"dist": dist, "version": version, "index": found[0].index,
+                                                 "versions": ", ".join(str(r.version) for r in found)}))
             else:
                 release = idx.latest(found)
             assert release is not None
             if current is not None and Version(current["dist_version"]) >= release.version:
-                raise MarketError(f"{dist} is at {current['dist_version']} on this host, "
-                                  f"not older than {release.version}")
+                raise MarketError(_("${dist} is at ${current} on this host, not older than ${version}",
+                                    mapping={"dist": dist, "current": current["dist_version"],
+                                             "version": str(release.version)}))
             progress(f"checking {dist} {release.version} from {release.index}")
             info = self._inspect(release)
             reason = self._refusal(info, host)
             if reason:
-                raise MarketError(f"{dist} {release.version} cannot be installed on this host: {reason}")
+                raise MarketError(_("${dist} ${version} cannot be installed on this host: ${reason}",
+                                    mapping={"dist": dist, "version": str(release.version), "reason": reason}))
             keep = {n: v for n, v in host["distributions"].items() if n != dist and _pinnable(v)}
             progress("resolving its dependencies against what the host has (pip --dry-run)")
             try:
                 pins = pip.resolve(self.python, f"{dist}=={release.version}", self.indexes(), keep)
             except pip.PipError as exc:
-                raise MarketError(f"{dist} {release.version} cannot be installed on this host: "
-                                  f"its dependencies conflict with what is installed:\n{exc}") from None
+                raise MarketError(_("${dist} ${version} cannot be installed on this host: "
+                                    "its dependencies conflict with what is installed:\n${error}",
+                                    mapping={"dist": dist, "version": str(release.version),
+                                             "error": str(exc)})) from None
             own = next((p for p in pins if canonicalize_name(p.name) == dist), None)
             if own is None or own.sha256 != info.sha256:
-                raise MarketError(f"{dist} {release.version}: pip chose another file than the one checked "
-                                  "(the same version with other content on another index?): refused")
+                raise MarketError(_("${dist} ${version}: pip chose another file than the one checked "
+                                    "(the same version with other content on another index?): refused",
+                                    mapping={"dist": dist, "version": str(release.version)}))
             for pin in pins:
                 progress(f"  will install {pin.name} {pin.version}")
             try:
                 pip.install(self.python, pins, self.indexes(), progress)
             except pip.PipError as exc:
-                raise MarketError(f"pip could not install {dist} {release.version}:\n{exc}") from None
+                raise MarketError(_("pip could not install ${dist} ${version}:\n${error}",
+                                    mapping={"dist": dist, "version": str(release.version),
+                                             "error": str(exc)})) from None
             log.append("installed: " + ", ".join(f"{p.name} {p.version}" for p in pins))
             if current is not None:
                 log.append(f"was {current['dist_version']}")
@@ -436,8 +455,9 @@ class Market:
                 operator.close()
             addon = next((a for a in host["addons"] if a["distribution"] == dist), None)
             if addon is None:
-                raise MarketError(f"{dist} was installed, but the host does not see its addon: "
-                                  f"{'; '.join(host['errors']) or 'no zhanggui.addons entry point found'}")
+                raise MarketError(_("${dist} was installed, but the host does not see its addon: ${errors}",
+                                    mapping={"dist": dist, "errors": "; ".join(host["errors"])
+                                             or "no zhanggui.addons entry point found"}))
             result = self._host_addon(addon, using, keeping)
             result.report = report
             return result
@@ -469,7 +489,8 @@ class Market:
             done = subprocess.run([self.python, "-m", "core.market.migrate_tenants"],
                                   input=json.dumps(request), capture_output=True, text=True, timeout=3600)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise MarketError(f"the code is upgraded but the migrations could not run: {exc}") from None
+            raise MarketError(_("the code is upgraded but the migrations could not run: ${error}",
+                                mapping={"error": str(exc)})) from None
         results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
         seen = {r["database"] for r in results}
         for result in results:
@@ -495,9 +516,11 @@ class Market:
             host = self._host()
             addon = next((a for a in host["addons"] if a["distribution"] == dist), None)
             if dist == OWN_DISTRIBUTION or (addon and addon["distribution"] == OWN_DISTRIBUTION):
-                raise MarketError(f"{dist} ships with Zhanggui itself: it cannot be removed")
+                raise MarketError(_("${dist} ships with Zhanggui itself: it cannot be removed",
+                                    mapping={"dist": dist}))
             if addon is None:
-                raise MarketError(f"{dist} is not on this host (see 'zhanggui market installed')")
+                raise MarketError(_("${dist} is not on this host (see 'zhanggui market installed')",
+                                    mapping={"dist": dist}))
             operator = self._operator()
             try:
                 using, keeping, broken = self._usage(operator)
@@ -505,20 +528,24 @@ class Market:
                 operator.close()
             name = addon["name"]
             if using.get(name):
-                raise MarketError(f"{name} is installed in these tenants: {', '.join(sorted(using[name]))}; "
-                                  "they must uninstall it before its code leaves the host")
+                raise MarketError(_("${name} is installed in these tenants: ${tenants}; "
+                                    "they must uninstall it before its code leaves the host",
+                                    mapping={"name": name, "tenants": ", ".join(sorted(using[name]))}))
             if keeping.get(name):
-                raise MarketError(f"these tenants uninstalled {name} but keep its data: "
-                                  f"{', '.join(sorted(keeping[name]))}; they must purge it first "
-                                  "(without its code, its tables could never be dropped)")
+                raise MarketError(_("these tenants uninstalled ${name} but keep its data: ${tenants}; "
+                                    "they must purge it first (without its code, its tables could never "
+                                    "be dropped)",
+                                    mapping={"name": name, "tenants": ", ".join(sorted(keeping[name]))}))
             if broken:
-                raise MarketError(f"these databases cannot be read, so it is unknown whether they use {name}: "
-                                  f"{', '.join(broken)}")
+                raise MarketError(_("these databases cannot be read, so it is unknown whether they use "
+                                    "${name}: ${databases}",
+                                    mapping={"name": name, "databases": ", ".join(broken)}))
             progress(f"removing {dist} {addon['dist_version']}")
             try:
                 pip.uninstall(self.python, dist, progress)
             except pip.PipError as exc:
-                raise MarketError(f"pip could not remove {dist}:\n{exc}") from None
+                raise MarketError(_("pip could not remove ${dist}:\n${error}",
+                                    mapping={"dist": dist, "error": str(exc)})) from None
             log.append(f"removed {dist} {addon['dist_version']} (addon {name})")
             self._code_changed()
             message = reload.graceful_reload(self.settings)

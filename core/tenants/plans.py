@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from ..addons import Catalog
 from ..db import create_engine
+from ..i18n import _
 from .models import Plan, Tenant
 from .services import TenantError, bump_serial, operator_url, read_serial
 
@@ -97,7 +98,8 @@ def get_plan(operator: Operator, name: str) -> Plan:
     with operator.session() as session:
         plan = session.get(Plan, name)
     if plan is None:
-        raise TenantError(f"no plan named {name!r} (see 'zhanggui tenants plan list')")
+        raise TenantError(_("no plan named ${name} (see 'zhanggui tenants plan list')",
+                            mapping={"name": repr(name)}))
     return plan
 
 
@@ -112,7 +114,8 @@ def _outside(operator: Operator, tenant: str, allowed: frozenset[str]) -> list[s
     try:
         _inspect(info)
     except Exception as exc:  # noqa: BLE001  unreadable: do not guess, refuse
-        raise TenantError(f"{tenant}: its database cannot be read to check its addons: {exc}") from exc
+        raise TenantError(_("${tenant}: its database cannot be read to check its addons: ${error}",
+                            mapping={"tenant": tenant, "error": str(exc)})) from exc
     return [a for a in info.addons if a not in allowed]
 
 
@@ -126,21 +129,22 @@ def set_plan(operator: Operator, name: str, addons: Iterable[str] | str, title: 
     names = split_addons(addons)
     if not NAME_RE.match(name):
         operator.log("plan", "", "failed", f"{name!r}: not a plan name")
-        raise TenantError(f"{name!r} is not a valid plan name: lower-case letters, digits, - and _, "
-                          "starting with a letter, up to 40 characters")
+        raise TenantError(_("${name} is not a valid plan name: lower-case letters, digits, - and _, "
+                            "starting with a letter, up to 40 characters", mapping={"name": repr(name)}))
     catalog = _catalog(operator)
     unknown = [a for a in names if a not in catalog]
     if unknown:
         operator.log("plan", "", "failed", f"{name}: unknown addon(s) {', '.join(unknown)}")
-        raise TenantError(f"unknown addon(s): {', '.join(unknown)}; see 'zhanggui addons list'")
+        raise TenantError(_("unknown addon(s): ${addons}; see 'zhanggui addons list'",
+                            mapping={"addons": ", ".join(unknown)}))
     allowed = closure(names, catalog)
     with operator.session() as session:
         on_plan = list(session.scalars(sa.select(Tenant.name).where(Tenant.plan == name)))
     problems = [f"{t} ({', '.join(out)})" for t in on_plan if (out := _outside(operator, t, allowed))]
     if problems:
-        message = (f"plan {name} would no longer allow addons these tenants have installed: "
-                   f"{'; '.join(problems)}")
-        operator.log("plan", "", "failed", message)
+        message = _("plan ${name} would no longer allow addons these tenants have installed: ${tenants}",
+                    mapping={"name": name, "tenants": "; ".join(problems)})
+        operator.log("plan", "", "failed", message.interpolate())
         raise TenantError(message)
     with operator.session() as session:
         plan = session.get(Plan, name)
@@ -164,11 +168,12 @@ def delete_plan(operator: Operator, name: str) -> None:
     with operator.session() as session:
         plan = session.get(Plan, name)
         if plan is None:
-            raise TenantError(f"no plan named {name!r}")
+            raise TenantError(_("no plan named ${name}", mapping={"name": repr(name)}))
         users = list(session.scalars(sa.select(Tenant.name).where(Tenant.plan == name)))
         if users:
             operator.log("plan", "", "failed", f"delete {name}: used by {', '.join(users)}")
-            raise TenantError(f"plan {name} is used by: {', '.join(users)}")
+            raise TenantError(_("plan ${name} is used by: ${tenants}",
+                                mapping={"name": name, "tenants": ", ".join(users)}))
         session.delete(plan)
         bump_serial(session)
         session.commit()
@@ -182,9 +187,11 @@ def assign(operator: Operator, tenant: str, plan: str | None) -> None:
         allowed = closure(get_plan(operator, plan).addon_names, _catalog(operator))
         out = _outside(operator, tenant, allowed)
         if out:
-            message = f"{tenant} has addons plan {plan} does not allow: {', '.join(out)}"
-            operator.log("plan", tenant, "failed", message)
-            raise TenantError(message + " (uninstall them first, or choose another plan)")
+            mapping = {"tenant": tenant, "plan": plan, "addons": ", ".join(out)}
+            operator.log("plan", tenant, "failed",
+                         f"{tenant} has addons plan {plan} does not allow: {mapping['addons']}")
+            raise TenantError(_("${tenant} has addons plan ${plan} does not allow: ${addons} "
+                                "(uninstall them first, or choose another plan)", mapping=mapping))
     with operator.session() as session:
         session.execute(sa.update(Tenant).where(Tenant.id == row.id).values(plan=plan))
         bump_serial(session)
@@ -199,8 +206,9 @@ def check_addons(operator: Operator, plan: str | None, addons: Iterable[str]) ->
     allowed = closure(get_plan(operator, plan).addon_names, _catalog(operator))
     out = [a for a in addons if a not in allowed]
     if out:
-        raise TenantError(f"plan {plan} does not allow: {', '.join(out)} "
-                          f"(it allows: {', '.join(sorted(allowed))})")
+        raise TenantError(_("plan ${plan} does not allow: ${addons} (it allows: ${allowed})",
+                            mapping={"plan": plan, "addons": ", ".join(out),
+                                     "allowed": ", ".join(sorted(allowed))}))
 
 
 def allowed_for_plan(operator: Operator, plan: str | None) -> frozenset[str] | None:

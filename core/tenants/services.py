@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..addons import Catalog
 from ..db import Database, create_engine, utcnow
+from ..i18n import _
 from . import schema
 from .models import Domain, OperatorLog, OperatorMeta, Tenant
 
@@ -35,7 +36,15 @@ Progress = Callable[[str], None]
 
 
 class TenantError(Exception):
-    """A request refused or failed; nothing is left half-done (the message says what is)."""
+    """A request refused or failed; nothing is left half-done (the message says what is).
+
+    ``message`` is the :class:`~pyramid.i18n.TranslationString` the console translates;
+    ``str(exc)`` is its English text, for the CLI and the operator's log.
+    """
+
+    def __init__(self, message):
+        super().__init__(message.interpolate() if hasattr(message, "interpolate") else str(message))
+        self.message = message
 
 
 def _quiet(_line: str) -> None:
@@ -127,8 +136,8 @@ class Operator:
     def __init__(self, settings: Mapping[str, str], catalog: Catalog | None = None, actor: str | None = None):
         url = operator_url(settings)
         if url is None:
-            raise TenantError("hosting is not configured: set zhanggui.operator_db in the ini file "
-                              "(e.g. sqlite:///%(here)s/var/operator.sqlite)")
+            raise TenantError(_("hosting is not configured: set zhanggui.operator_db in the ini file "
+                                "(e.g. sqlite:///%(here)s/var/operator.sqlite)"))
         self.settings = dict(settings)
         self.catalog = catalog
         self.actor = actor or f"cli:{getpass.getuser()}"
@@ -166,7 +175,8 @@ class Operator:
             tenant = session.scalars(sa.select(Tenant).options(selectinload(Tenant.domains))
                                      .where(Tenant.name == name)).first()
             if tenant is None:
-                raise TenantError(f"no tenant named {name!r} (see 'zhanggui tenants list')")
+                raise TenantError(_("no tenant named ${name} (see 'zhanggui tenants list')",
+                                    mapping={"name": repr(name)}))
             return tenant
 
     def tenants(self) -> list[Tenant]:
@@ -198,24 +208,26 @@ class Operator:
 
     def _check_request(self, name: str, domains: list[str], addons: list[str]) -> None:
         if not NAME_RE.match(name):
-            raise TenantError(f"{name!r} is not a valid tenant name: lower-case letters, digits and _, "
-                              "starting with a letter, 2 to 40 characters")
+            raise TenantError(_("${name} is not a valid tenant name: lower-case letters, digits and _, "
+                                "starting with a letter, 2 to 40 characters", mapping={"name": repr(name)}))
         if not domains:
-            raise TenantError("a tenant needs at least one domain (--domain acme.example.com)")
+            raise TenantError(_("a tenant needs at least one domain (--domain acme.example.com)"))
         for domain in domains:
             if not DOMAIN_RE.match(domain):
-                raise TenantError(f"{domain!r} is not a host name")
+                raise TenantError(_("${domain} is not a host name", mapping={"domain": repr(domain)}))
         from ..web.databases import static_hosts
 
         taken = [d for d in domains if d in static_hosts(self.settings)
                  or d in split_hosts(self.settings.get("zhanggui.console_hosts", ""))]
         if taken:
-            raise TenantError(f"{', '.join(taken)} already served by the ini file "
-                              "(zhanggui.hosts, zhanggui.default_hosts or zhanggui.console_hosts)")
+            raise TenantError(_("${domains} already served by the ini file "
+                                "(zhanggui.hosts, zhanggui.default_hosts or zhanggui.console_hosts)",
+                                mapping={"domains": ", ".join(taken)}))
         if self.catalog is not None:
             unknown = [a for a in addons if a not in self.catalog]
             if unknown:
-                raise TenantError(f"unknown addon(s): {', '.join(unknown)}; see 'zhanggui addons list'")
+                raise TenantError(_("unknown addon(s): ${addons}; see 'zhanggui addons list'",
+                                    mapping={"addons": ", ".join(unknown)}))
 
     def db_url_for(self, name: str) -> str:
         template = self.settings.get("zhanggui.tenants_db") or DEFAULT_TENANTS_DB
@@ -241,7 +253,7 @@ class Operator:
         admin_email = (admin_email or "").strip()
         try:
             if admin_email and not EMAIL_RE.match(admin_email):
-                raise TenantError(f"{admin_email!r} is not an email address")
+                raise TenantError(_("${email} is not an email address", mapping={"email": repr(admin_email)}))
             plans.check_addons(self, plan, addons)
         except TenantError as exc:
             self.log("create", name, "failed", str(exc))
@@ -250,11 +262,12 @@ class Operator:
         files = tenants_dir(self.settings) / name
         with self.session() as session:
             if session.scalar(sa.select(Tenant.id).where(Tenant.name == name)) is not None:
-                raise TenantError(f"a tenant named {name!r} exists already")
+                raise TenantError(_("a tenant named ${name} exists already", mapping={"name": repr(name)}))
             used = session.execute(sa.select(Domain.name, Tenant.name).join(Tenant)
                                    .where(Domain.name.in_(domains))).all()
             if used:
-                raise TenantError("domain(s) already used: " + ", ".join(f"{d} ({t})" for d, t in used))
+                raise TenantError(_("domain(s) already used: ${domains}",
+                                    mapping={"domains": ", ".join(f"{d} ({t})" for d, t in used)}))
             session.add(Tenant(name=name, uid=secrets.token_hex(16), db_url=url, files_dir=str(files),
                                state=Tenant.CREATING, message="", plan=plan,
                                domains=[Domain(name=d) for d in domains]))
@@ -262,7 +275,8 @@ class Operator:
                 bump_serial(session)
                 session.commit()
             except sa.exc.IntegrityError as exc:
-                raise TenantError(f"tenant {name!r} or one of its domains was taken meanwhile") from exc
+                raise TenantError(_("tenant ${name} or one of its domains was taken meanwhile",
+                                    mapping={"name": repr(name)})) from exc
         made = False
         try:
             progress(f"database {_safe_url(url)}")
@@ -279,7 +293,8 @@ class Operator:
             self._forget(name, url if made else None, files)
             self.log("create", name, "failed", f"{type(exc).__name__}: {exc}")
             if isinstance(exc, Exception) and not isinstance(exc, TenantError):
-                raise TenantError(f"creating {name} failed, nothing kept: {exc}") from exc
+                raise TenantError(_("creating ${name} failed, nothing kept: ${error}",
+                                    mapping={"name": name, "error": str(exc)})) from exc
             raise
         self.log("create", name, "ok", "\n".join([f"domains: {' '.join(domains)}", f"database: {_safe_url(url)}",
                                                    *([f"plan: {plan}"] if plan else []), *created.lines]))
@@ -336,9 +351,10 @@ class Operator:
             tenant = session.scalars(sa.select(Tenant).where(Tenant.name == name)).first()
             if tenant is None:
                 self.log(action, name, "failed", "no such tenant")
-                raise TenantError(f"no tenant named {name!r} (see 'zhanggui tenants list')")
+                raise TenantError(_("no tenant named ${name} (see 'zhanggui tenants list')",
+                                    mapping={"name": repr(name)}))
             if tenant.state == Tenant.CREATING:
-                raise TenantError(f"{name} is being created")
+                raise TenantError(_("${name} is being created", mapping={"name": name}))
             tenant.state = state
             tenant.message = message
             bump_serial(session)
@@ -361,16 +377,17 @@ class Operator:
             tenant = session.scalars(sa.select(Tenant).options(selectinload(Tenant.domains))
                                      .where(Tenant.name == name)).first()
             if tenant is None:
-                raise TenantError(f"no tenant named {name!r}")
+                raise TenantError(_("no tenant named ${name}", mapping={"name": repr(name)}))
             used = session.execute(sa.select(Domain.name, Tenant.name).join(Tenant)
                                    .where(Domain.name.in_(add), Tenant.name != name)).all()
             if used:
-                raise TenantError("domain(s) already used: " + ", ".join(f"{d} ({t})" for d, t in used))
+                raise TenantError(_("domain(s) already used: ${domains}",
+                                    mapping={"domains": ", ".join(f"{d} ({t})" for d, t in used)}))
             have = {d.name for d in tenant.domains}
             tenant.domains = [d for d in tenant.domains if d.name not in remove]
             tenant.domains += [Domain(name=d) for d in add if d not in have]
             if not tenant.domains:
-                raise TenantError(f"{name} would have no domain left")
+                raise TenantError(_("${name} would have no domain left", mapping={"name": name}))
             bump_serial(session)
             session.commit()
             result = sorted(d.name for d in tenant.domains)
@@ -417,7 +434,8 @@ class Operator:
             shutil.rmtree(tenant.files_dir, ignore_errors=True)
         except Exception as exc:
             self.log("drop", name, "failed", f"hosts removed, but: {type(exc).__name__}: {exc}")
-            raise TenantError(f"{name}: its hosts are removed but its database could not be dropped: {exc}") from exc
+            raise TenantError(_("${name}: its hosts are removed but its database could not be dropped: ${error}",
+                                mapping={"name": name, "error": str(exc)})) from exc
         self.log("drop", name, "ok", f"backup: {path}" if path else "no backup (--no-backup)")
         return path
 
@@ -443,9 +461,10 @@ def _create_database(url: str) -> None:
     if parsed.get_backend_name() == "sqlite":
         path = Path(parsed.database or "")
         if not parsed.database or parsed.database == ":memory:":
-            raise TenantError("a tenant's SQLite database must be a file (zhanggui.tenants_db)")
+            raise TenantError(_("a tenant's SQLite database must be a file (zhanggui.tenants_db)"))
         if path.exists():
-            raise TenantError(f"{path} exists already (left by an earlier tenant?): move it away first")
+            raise TenantError(_("${path} exists already (left by an earlier tenant?): move it away first",
+                                mapping={"path": str(path)}))
         path.parent.mkdir(parents=True, exist_ok=True)
         return
     admin = _pg_admin(parsed)
@@ -454,7 +473,8 @@ def _create_database(url: str) -> None:
             exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
                                   {"n": parsed.database}).scalar()
             if exists:
-                raise TenantError(f"the database {parsed.database} exists already on the server")
+                raise TenantError(_("the database ${database} exists already on the server",
+                                    mapping={"database": parsed.database}))
             conn.exec_driver_sql(f"CREATE DATABASE {_quote(parsed.database)}")
     finally:
         admin.dispose()

@@ -399,3 +399,45 @@ def test_the_marketplace_page_without_a_market_service(console, monkeypatch):
     page = console.get("/market")
     assert page.html.select_one("#console-market-error").text == \
         "The marketplace is not available on this host yet."
+
+
+# -- refusals in the operator's language ---------------------------------------------------------
+
+def test_refusals_are_shown_in_the_operators_language(world, monkeypatch):
+    import core.market.services
+    from core.i18n import _
+    from core.market.services import MarketError
+
+    _settings, operator, app = world
+    still = _("${name} is installed in these tenants: ${tenants}; they must uninstall it before its code "
+              "leaves the host", mapping={"name": "notes", "tenants": "acme"})
+
+    class Refusing(FakeMarket):
+        def remove(self, distribution, progress=None):
+            raise MarketError(still)
+
+    monkeypatch.setattr(core.market.services, "Market", Refusing)
+    assert str(MarketError(still)) == ("notes is installed in these tenants: acme; they must uninstall it "
+                                       "before its code leaves the host")  # the CLI's text
+
+    def refusals(client):
+        page = client.post("/tenants/new", {"name": "dee", "domains": "acme.example"}, token_from="/tenants/new")
+        form_error = page.html.select_one("[role=alert]").text
+        page = client.post("/market/remove", {"distribution": "zhanggui-addon-notes"},
+                           token_from="/market/remove?distribution=zhanggui-addon-notes").follow()
+        page_flashes = flashes(page)
+        page = client.post("/plans/small/delete", token_from="/plans").follow()
+        return form_error, page_flashes, flashes(page)
+
+    english = Console(app)
+    english.sign_in()
+    assert refusals(english) == ("domain(s) already used: acme.example (acme)",
+                                 ["Refused: notes is installed in these tenants: acme; they must uninstall it "
+                                  "before its code leaves the host"],
+                                 ["Refused: plan small is used by: acme"])
+    chinese = Console(app, lang="zh-CN")
+    chinese.sign_in()
+    assert refusals(chinese) == ("域名已被使用：acme.example (acme)",
+                                 ["被拒绝：notes 已安装在这些租户中：acme；必须先由它们卸载，其代码才能离开本主机"],
+                                 ["被拒绝：套餐 small 正被使用：acme"])
+    assert "dee" not in [t.name for t in operator.tenants()] and operator.get("acme").plan == "small"

@@ -33,6 +33,17 @@ def flash(request, message, queue: str = "") -> None:
     request.session.flash(text, queue)
 
 
+def reason(request, exc: BaseException) -> str:
+    """A refusal's text in the console's language.
+
+    :class:`~core.tenants.services.TenantError` and :class:`~core.market.services.MarketError`
+    keep their :class:`~pyramid.i18n.TranslationString` in ``message`` (``str(exc)`` is
+    English, for the CLI); any other exception says what its library says.
+    """
+    message = getattr(exc, "message", None)
+    return request.translate(message) if hasattr(message, "interpolate") else str(exc)
+
+
 def back(request, route: str, **kw) -> HTTPSeeOther:
     return HTTPSeeOther(request.route_url(route, **kw))
 

@@ -9,7 +9,7 @@ from pyramid.view import view_config
 from ...i18n import _
 from .. import plans as plan_service
 from ..services import TenantError
-from .common import TEMPLATES, back, flash, operator
+from .common import TEMPLATES, back, flash, operator, reason
 
 ACTIONS = {"install": _("Install"), "upgrade": _("Upgrade"), "remove": _("Remove")}
 
@@ -49,7 +49,7 @@ def plan_edit(request):
             try:
                 plan_service.set_plan(ops, values["name"], values["addons"], values["title"])
             except TenantError as exc:
-                error = str(exc)
+                error = reason(request, exc)
             else:
                 flash(request, _("Plan saved."))
                 return back(request, "console.plans")
@@ -62,7 +62,7 @@ def plan_delete(request):
     try:
         plan_service.delete_plan(operator(request), request.matchdict["name"])
     except TenantError as exc:
-        flash(request, _("Refused: ${reason}", mapping={"reason": str(exc)}), "error")
+        flash(request, _("Refused: ${reason}", mapping={"reason": reason(request, exc)}), "error")
     else:
         flash(request, _("Plan deleted."))
     return back(request, "console.plans")
@@ -115,7 +115,7 @@ def marketplace(request):
     except NotImplementedError:
         error = request.translate(_("The marketplace is not available on this host yet."))
     except MarketError as exc:
-        error = str(exc)
+        error = reason(request, exc)
     return {"page_title": _("Marketplace"), "offered": offered, "installed": installed, "error": error,
             "problems": problems}
 
@@ -145,7 +145,7 @@ def market_action(request):
         except NotImplementedError:
             flash(request, _("The marketplace is not available on this host yet."), "error")
         except MarketError as exc:
-            flash(request, _("Refused: ${reason}", mapping={"reason": str(exc)}), "error")
+            flash(request, _("Refused: ${reason}", mapping={"reason": reason(request, exc)}), "error")
         else:
             flash(request, _("${action}: ${what} done.", mapping={
                 "action": request.translate(ACTIONS[action]),

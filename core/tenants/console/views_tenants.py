@@ -18,7 +18,7 @@ from ..mail import configured as mail_configured
 from ..mail import deliver_password
 from ..services import DOMAIN_RE, EMAIL_RE, NAME_RE, TenantError, split_hosts
 from . import LOCALE_COOKIE, auth
-from .common import TEMPLATES, back, came_from, flash, operator, size
+from .common import TEMPLATES, back, came_from, flash, operator, reason, size
 
 STATE_TITLES = {"active": _("Active"), "suspended": _("Suspended"), "creating": _("Being created")}
 
@@ -104,7 +104,7 @@ def _act(request, work, done) -> HTTPSeeOther:
     try:
         work(operator(request), name)
     except TenantError as exc:
-        flash(request, _("Refused: ${reason}", mapping={"reason": str(exc)}), "error")
+        flash(request, _("Refused: ${reason}", mapping={"reason": reason(request, exc)}), "error")
     except Exception as exc:  # noqa: BLE001  a failed backup or database: say it, keep the page
         flash(request, _("Failed: ${reason}", mapping={"reason": f"{type(exc).__name__}: {exc}"}), "error")
     else:
@@ -156,7 +156,7 @@ def drop(request):
     try:
         path = ops.drop(name, keep_backup=keep)
     except Exception as exc:  # noqa: BLE001  TenantError, a failed backup: nothing (or only hosts) gone
-        flash(request, _("Refused: ${reason}", mapping={"reason": str(exc)}), "error")
+        flash(request, _("Refused: ${reason}", mapping={"reason": reason(request, exc)}), "error")
         return back(request, "console.tenant", name=name)
     flash(request, _("${name} dropped; backup kept at ${path}", mapping={"name": name, "path": str(path)})
           if path else _("${name} dropped, without a backup.", mapping={"name": name}))
@@ -233,7 +233,7 @@ def _create(request, data: dict, errors: dict) -> dict | None:
         created = ops.create(data["name"], split_hosts(data["domains"]), data["addons"], demo=data["demo"],
                              plan=data["plan"] or None, admin_email=data["admin_email"])
     except TenantError as exc:
-        errors["_"] = str(exc)
+        errors["_"] = reason(request, exc)
         return None
     problem = deliver_password(ops, created, data["admin_email"]) if data["admin_email"] else "no email"
     # Rendered once, never put in the session (its cookie is signed, not encrypted).
