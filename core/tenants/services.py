@@ -188,6 +188,32 @@ class Operator:
         """Every tenant with its addons, size, users and last activity (read from its database)."""
         return [self._info(tenant) for tenant in self.tenants()]
 
+    def search(self, query: str = "", page: int = 1, size: int = 50,
+               addons: Iterable[str] = ()) -> tuple[list[TenantInfo], int]:
+        """One page of the tenants matching ``query``, and how many match.
+
+        Name, host names, plan and state are matched in the operator database; only the
+        page's tenants have their databases read (addons, size, users, last activity),
+        so the console's list costs the same with 20 companies or 2,000. A query naming
+        one of ``addons`` (the host's addons) also finds the tenants having it installed,
+        which reads every remaining tenant's database.
+        """
+        q = query.strip().lower()
+        tenants = self.tenants()
+        if q:
+            def plain(t: Tenant) -> bool:
+                return (q in t.name or q in (t.plan or "") or q == t.state
+                        or any(q in d.name for d in t.domains))
+            matched = [t for t in tenants if plain(t)]
+            if q in set(addons):
+                named = {t.name for t in matched}
+                matched += [t for t in tenants if t.name not in named and q in self._info(t).addons]
+                matched.sort(key=lambda t: t.name)
+            tenants = matched
+        page = max(1, page)
+        shown = tenants[(page - 1) * size: page * size]
+        return [self._info(t) for t in shown], len(tenants)
+
     def info(self, name: str) -> TenantInfo:
         """One tenant as :meth:`list` shows it."""
         return self._info(self.get(name))

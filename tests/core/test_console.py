@@ -441,3 +441,24 @@ def test_refusals_are_shown_in_the_operators_language(world, monkeypatch):
                                  ["被拒绝：notes 已安装在这些租户中：acme；必须先由它们卸载，其代码才能离开本主机"],
                                  ["被拒绝：套餐 small 正被使用：acme"])
     assert "dee" not in [t.name for t in operator.tenants()] and operator.get("acme").plan == "small"
+
+
+def test_the_tenants_list_is_paged_and_reads_only_the_shown_companies(world, console, monkeypatch):
+    import core.tenants.console.views_tenants as views
+    from core.tenants.services import Operator
+
+    read = []
+    original = Operator._info
+    monkeypatch.setattr(Operator, "_info", lambda self, tenant: read.append(tenant.name) or original(self, tenant))
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+
+    def shown(page):
+        return [r["data-tenant"] for r in page.html.select("#console-tenants tbody tr")]
+
+    first = console.get("/tenants")
+    assert shown(first) == ["acme"] and read == ["acme"]  # bolt's database is not opened
+    assert "Page 1 of 2 (2 tenants)" in first.html.select_one("#console-pager").get_text()
+    second = console.get(first.html.select_one("#console-pager a")["href"])
+    assert shown(second) == ["bolt"]
+    # an addon's name finds the companies that have it (bolt has beta, acme does not)
+    assert shown(console.get("/tenants", params={"q": "beta"})) == ["bolt"]

@@ -71,14 +71,21 @@ def home(request):
 
 # -- the tenants --------------------------------------------------------------------------------
 
+#: Tenants per page of the console's list (only they have their databases read).
+PAGE_SIZE = 50
+
+
 @view_config(route_name="console.tenants", renderer=TEMPLATES + "tenants.pt")
 def tenants(request):
     q = request.params.get("q", "").strip().lower()[:100]
-    rows = operator(request).list()
-    if q:
-        rows = [t for t in rows if q in t.name or q in (t.plan or "") or any(q in d for d in t.domains)
-                or any(q in a for a in t.addons) or q == t.state]
-    return {"page_title": _("Tenants"), "rows": rows, "q": q, "size": size, "states": STATE_TITLES}
+    try:
+        page = max(1, int(request.params.get("page", 1)))
+    except ValueError:
+        page = 1
+    rows, total = operator(request).search(q, page, PAGE_SIZE, addons=request.registry.zg_catalog)
+    pages = max(1, -(-total // PAGE_SIZE))
+    return {"page_title": _("Tenants"), "rows": rows, "q": q, "size": size, "states": STATE_TITLES,
+            "page": page, "pages": pages, "total": total}
 
 
 def _tenant_or_404(request):
