@@ -13,14 +13,11 @@ from addons.base.partners.services import ensure_partner_sequence
 from addons.base.products.models import Product, Unit
 from addons.base.products.registration import PRODUCT
 from core import records
-from core.db import Database
-from core.lifecycle import Lifecycle
 from core.search import index_of
 from core.search.models import SearchEntry
 from core.security.access import Access
 from core.security.models import AuditEntry, User
-from tests.conftest import fixture_catalog
-from tests.core.test_import import csv_file, run
+from tests.core.test_import import csv_file, db, run  # noqa: F401  (db: the fixture)
 
 
 def _row_by_row(descriptor):
@@ -34,17 +31,6 @@ def _row_by_row(descriptor):
 ROW_BY_ROW = {d.name: _row_by_row(d) for d in (PARTNER, PRODUCT)}
 PARTNER_MAP = {"名称": "name", "电话": "phone", "手机": "mobile", "客户": "is_customer"}
 NAMES = ["杭州西湖贸易有限公司", "北京华联商厦", "单雄信", "上海长城机械厂", "深圳恒通电子科技有限公司"]
-
-
-@pytest.fixture
-def db(db_url):
-    database = Database(db_url)
-    Lifecycle(database, fixture_catalog()).install([])
-    with database.session() as session:
-        session.add(User(login="boss", name="Boss", is_admin=True))
-        session.commit()
-    yield database
-    database.dispose()
 
 
 def partners_csv(tmp_path, count: int, name: str = "p.csv"):

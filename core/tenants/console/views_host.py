@@ -110,10 +110,8 @@ def marketplace(request):
     try:
         m = market(request)
         offered = m.offered()
-        problems = list(getattr(m, "errors", []) or [])  # an index that could not be read…
+        problems = list(m.errors)  # an index that could not be read…
         installed = m.installed()
-    except NotImplementedError:
-        error = request.translate(_("The marketplace is not available on this host yet."))
     except MarketError as exc:
         error = reason(request, exc)
     return {"page_title": _("Marketplace"), "offered": offered, "installed": installed, "error": error,
@@ -142,15 +140,13 @@ def market_action(request):
             else:
                 m.remove(distribution)
                 done = None
-        except NotImplementedError:
-            flash(request, _("The marketplace is not available on this host yet."), "error")
         except MarketError as exc:
             flash(request, _("Refused: ${reason}", mapping={"reason": reason(request, exc)}), "error")
         else:
             flash(request, _("${action}: ${what} done.", mapping={
                 "action": request.translate(ACTIONS[action]),
                 "what": f"{done.distribution} {done.version}" if done else distribution}))
-            for line in getattr(done, "report", None) or []:  # migrations per company, the reload
+            for line in done.report if done else []:  # migrations per company, the reload
                 flash(request, line)
         return back(request, "console.market")
     return {"page_title": ACTIONS[action], "action": action, "title": ACTIONS[action],
