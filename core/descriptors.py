@@ -79,6 +79,11 @@ class Action:
     #: record -> whether the action applies to it now (e.g. a legal state transition);
     #: the detail page offers only those. The service must still refuse the others.
     available: Callable[[Any], bool] | None = None
+    #: schema(request) -> a colander mapping of the action's parameters (a reason, a stage…).
+    #: The kernel validates them (400 / form messages per field) and passes the appstruct to
+    #: ``func`` as keyword arguments; the API documents them as the request body, and the detail
+    #: page offers the action as a form. Such an action is not a list's batch action.
+    schema: Callable[[Any], colander.SchemaNode] | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -121,8 +121,10 @@ def reference(model, title: Any = None, missing: Any = None, multiple: bool = Fa
 
     @colander.deferred
     def widget(node, bind):
+        from .records import field_value  # another addon's field reads from its table (core/extensions.py)
+
         record = bind.get("record")
-        current = getattr(record, node.name, None) if record is not None else None
+        current = field_value(record, node) if record is not None else None
         return ReferenceWidget(model, bind.get("request"), bind.get("session"), current, multiple=multiple)
 
     @colander.deferred

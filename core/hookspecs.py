@@ -57,8 +57,10 @@ def menu_items(request: Request) -> list[dict[str, Any]] | None:
 
     Return a list of dicts with ``id``, ``title``, ``route`` (a route name) and
     optionally ``parent`` (another entry's id), ``order`` (int, default 100) and
-    ``icon``. Only installed addons are asked, so a menu never links to a page
-    that would answer 404.
+    ``icon``. Three levels: sections, their entries, and groups (an entry without
+    a route whose children are entries, folded unless it holds the current page).
+    Only installed addons are asked, so a menu never links to a page that would
+    answer 404.
     """
 
 
@@ -127,4 +129,26 @@ def custom_field_types() -> list[Any] | None:
     job, the command line) and when the web configuration is built, so a kind is known
     wherever a schema with such a field is made: pages, API, jobs, ``zhanggui import``.
     ``FieldType.addon`` is set to the implementing addon. Return ``None`` for none.
+    """
+
+
+@hookspec
+def model_extensions() -> list[Any] | None:
+    """Fields this addon adds to other addons' models, kept in its own tables
+    (``core.extensions.Extension``, docs/model-extensions.md).
+
+    Asked like ``custom_field_types`` (registry builds, web configuration); the fields
+    apply in a database only where the implementing addon is installed.
+    ``Extension.addon`` is set to the implementing addon. Return ``None`` for none.
+    """
+
+
+@hookspec
+def form_extras(request: Request, descriptor: Any, record: Any) -> list[dict[str, Any]] | None:
+    """Markup and scripts for a model's new and edit forms (``record`` None: a new record).
+
+    Called on the generic form pages (and addons' pages built on them); return ``None`` for
+    models the addon has nothing to add to. Each extra is a dict with any of ``html`` (escaped
+    markup shown above the form), ``js`` and ``css`` (lists of URLs, loaded after deform's),
+    and ``order`` (int, default 100). crm's duplicate warnings on the partner form are one.
     """

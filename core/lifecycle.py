@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from . import migrate
+from . import extensions, migrate
 from .addons import Addon, AddonError, Catalog, dependents, resolve
 from .db import Database, utcnow
 from .models import AddonLog, InstalledAddon
@@ -154,6 +154,8 @@ class Lifecycle:
         self._record(conn, addon.name, str(addon.version), InstalledAddon.INSTALLED)
         active[addon.name] = str(addon.version)
         registry = AddonRegistry(self.catalog, active, -1, self.database)
+        # What is installed has changed for this session's model extensions (core/extensions.py).
+        session.info[extensions.INSTALLED_KEY] = frozenset(active)
         if first_time:  # a reinstall finds its kept data; loading it again would duplicate it
             self._load_data(session, registry, addon)
         self._announce(session, registry, addon)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import decimal
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.orm import Session, object_session
 
-from . import search
+from . import extensions, search
 from .customfields import schema as custom
 from .customfields import services as custom_values
 from .descriptors import ModelDescriptor
@@ -107,10 +108,12 @@ class Page:
 def bound_schema(descriptor: ModelDescriptor, session: Session, request=None, record=None, user=None):
     """The descriptor's schema bound to what its deferred widgets and validators need.
 
-    With the model's custom fields (``x_<code>`` nodes after the built-in ones, each with
-    ``zg_show``) and the company's renamed titles (docs/custom-fields.md).
+    With the fields other installed addons add to the model (docs/model-extensions.md, nodes
+    with ``zg_extension``), the model's custom fields (``x_<code>`` nodes after the built-in
+    ones, each with ``zg_show``) and the company's renamed titles (docs/custom-fields.md).
     """
-    schema = custom.extend(descriptor.schema(request), session, descriptor.name, request)
+    schema = extensions.extend_schema(descriptor.schema(request), session, descriptor.name, request)
+    schema = custom.extend(schema, session, descriptor.name, request)
     return schema.bind(session=session, request=request, record=record, user=user, descriptor=descriptor)
 
 
@@ -143,8 +146,30 @@ def search_clause(descriptor: ModelDescriptor, text: str):
     return sa.or_(*clauses) if clauses else None
 
 
-def filter_clauses(descriptor: ModelDescriptor, filters: Mapping[str, Any]) -> list:
-    """WHERE clauses for the declared filters; unknown names are ignored, bad values refused."""
+def _takes_access(where) -> bool:
+    """Whether a filter's ``where`` takes the user's Access as its second argument."""
+    found = _WHERE_ARITY.get(where)
+    if found is None:
+        try:
+            params = [p for p in inspect.signature(where).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            found = len(params) >= 2
+        except (TypeError, ValueError):
+            found = False
+        _WHERE_ARITY[where] = found
+    return found
+
+
+_WHERE_ARITY: dict = {}
+
+
+def filter_clauses(descriptor: ModelDescriptor, filters: Mapping[str, Any], access: Access | None = None) -> list:
+    """WHERE clauses for the declared filters; unknown names are ignored, bad values refused.
+
+    A filter's own ``where`` is called as ``where(value)``, or ``where(value, access)`` when it
+    takes two arguments (a "mine" filter needs the user; ``access.session.info["zg.timezone"]``
+    gives the company's day). Without an ``access`` such a filter gets None.
+    """
     out = []
     declared = {f.name: f for f in descriptor.filters}
     errors = {}
@@ -161,31 +186,41 @@ def filter_clauses(descriptor: ModelDescriptor, filters: Mapping[str, Any]) -> l
             value = [_clean_text(v) if isinstance(v, str) else v for v in value]
         try:
             if flt.where is not None:  # the descriptor's own clause (e.g. a category and its children)
-                out.append(flt.where(value))
-            elif flt.kind == "text":
-                out.append(attr.icontains(str(value), autoescape=True))
-            elif flt.kind == "bool":
-                out.append(attr.is_(str(value).lower() in ("1", "true", "yes", "on")))
-            elif flt.kind in ("date_range", "number_range"):
-                low, _sep, high = str(value).partition("..")
-                conv = dt.date.fromisoformat if flt.kind == "date_range" else _finite_decimal
-                if low:
-                    out.append(attr >= conv(low))
-                if high:
-                    out.append(attr <= conv(high))
+                out.append(flt.where(value, access) if _takes_access(flt.where) else flt.where(value))
             else:
-                values = value if isinstance(value, (list, tuple)) else [value]
-                bounds = integer_range(attr.property.columns[0].type)
-                if bounds is not None:
-                    values = [int(v) for v in values]
-                    if any(not bounds[0] <= v <= bounds[1] for v in values):
-                        raise ValueError(name)
-                out.append(attr.in_(values))
+                out.append(attribute_clause(attr, flt, value))
         except (ValueError, decimal.InvalidOperation):
             errors[name] = _("Invalid filter value.")
     if errors:
         raise ValidationFailed(errors)
     return out
+
+
+def attribute_clause(attr, flt, value):
+    """The WHERE clause of filter ``flt`` (its ``kind``) on the mapped attribute ``attr``.
+
+    ValueError (or decimal.InvalidOperation) for a value the kind cannot read.
+    """
+    if flt.kind == "text":
+        return attr.icontains(str(value), autoescape=True)
+    if flt.kind == "bool":
+        return attr.is_(str(value).lower() in ("1", "true", "yes", "on"))
+    if flt.kind in ("date_range", "number_range"):
+        low, _sep, high = str(value).partition("..")
+        conv = dt.date.fromisoformat if flt.kind == "date_range" else _finite_decimal
+        conds = []
+        if low:
+            conds.append(attr >= conv(low))
+        if high:
+            conds.append(attr <= conv(high))
+        return sa.and_(sa.true(), *conds)
+    values = value if isinstance(value, (list, tuple)) else [value]
+    bounds = integer_range(attr.property.columns[0].type)
+    if bounds is not None:
+        values = [int(v) for v in values]
+        if any(not bounds[0] <= v <= bounds[1] for v in values):
+            raise ValueError(flt.name)
+    return attr.in_(values)
 
 
 def _finite_decimal(text: str) -> decimal.Decimal:
@@ -201,6 +236,8 @@ def order_clause(descriptor: ModelDescriptor, sort: str | None):
     name = sort.lstrip("-")
     sortable = {c.name for c in descriptor.columns if c.sortable} | {"id", descriptor.order_by.lstrip("-")}
     attr = _attr(descriptor.model, name) if name in sortable else None
+    if attr is None and name in sortable:  # a column of a model extension (a subquery on its table)
+        attr = getattr(descriptor, "sort_expressions", {}).get(name)
     if attr is None:
         attr, desc = descriptor.model.id, True
     return (attr.desc() if desc else attr.asc()), descriptor.model.id.desc()
@@ -215,7 +252,7 @@ def select(descriptor: ModelDescriptor, access: Access, q: str | None = None,
     clause = search_clause(descriptor, q or "")
     if clause is not None:
         query = query.where(clause)
-    for clause in filter_clauses(descriptor, filters or {}):
+    for clause in filter_clauses(descriptor, filters or {}, access):
         query = query.where(clause)
     return query.order_by(*order_clause(descriptor, sort))
 
@@ -286,6 +323,7 @@ def page(session: Session, descriptor: ModelDescriptor, access: Access, page: in
     result = _page(session, descriptor, access, page, size, cap, **kw)
     if result.items:
         custom_values.values_for(session, descriptor.name, [r.id for r in result.items])
+        extensions.load_all(session, descriptor.name, [r.id for r in result.items])
     return result
 
 
@@ -384,7 +422,10 @@ def validate(descriptor: ModelDescriptor, session: Session, data: Mapping, reque
         raise ValidationFailed(exc.asdict(translate=translate)) from None
     for name in kept:
         appstruct.pop(name, None)
-    errors = column_errors(descriptor.model, appstruct)
+    own, parts = extensions.split(session, descriptor.name, appstruct)
+    errors = column_errors(descriptor.model, own)
+    for extension, values in parts.items():
+        errors.update(column_errors(extension.model, values))
     if errors:
         raise ValidationFailed({k: translate(v) if translate else v for k, v in errors.items()})
     return appstruct
@@ -482,6 +523,11 @@ def field_value(record, node_or_name, default=None):
         field = getattr(node_or_name, "zg_custom", None)
         model_name = field.model if field is not None else model_name_of(record)
         return custom_values.value(session, model_name, record, name)
+    extension = getattr(node_or_name, "zg_extension", None)
+    if extension is None and not hasattr(type(record), name):  # a field another addon adds?
+        extension = extensions.owner_of(object_session(record), model_name_of(record), name)
+    if extension is not None:
+        return extensions.value(object_session(record), extension, record, name, default)
     return getattr(record, name, default)
 
 
@@ -541,11 +587,12 @@ def create(session: Session, descriptor: ModelDescriptor, access: Access, data: 
     if not access.allowed(descriptor.name, "create"):
         raise Forbidden(descriptor.permission("create"))
     appstruct = validate(descriptor, session, data, request, None, access.user, strict=strict)
+    own, parts = extensions.split(session, descriptor.name, appstruct)
     if descriptor.create is not None:
-        record = descriptor.create(session, appstruct, access.user)
+        record = descriptor.create(session, own, access.user)
     else:
         record = descriptor.model()
-        _apply(record, appstruct)
+        _apply(record, own)
         session.add(record)
     if descriptor.owned and getattr(record, "owner_id", None) is None and access.user is not None:
         record.owner_id = access.user.id
@@ -553,6 +600,8 @@ def create(session: Session, descriptor: ModelDescriptor, access: Access, data: 
     session.flush()
     custom_values.set_values(session, descriptor.name, record,
                              {k: v for k, v in appstruct.items() if k.startswith(custom_values.PREFIX)})
+    extensions.save(session, record, parts, access.user)
+    session.flush()
     return record
 
 
@@ -572,14 +621,19 @@ def update(session: Session, descriptor: ModelDescriptor, access: Access, record
     check_editable(descriptor, record)
     appstruct = validate(descriptor, session, data, request, record, access.user, partial=partial,
                          strict=strict)
+    own, parts = extensions.split(session, descriptor.name, appstruct)
     if descriptor.update is not None:
-        descriptor.update(session, record, appstruct, access.user)
+        descriptor.update(session, record, own, access.user)
     else:
-        _apply(record, appstruct)
+        _apply(record, own)
     session.flush()
     # Custom fields not given (not on this form, left out of a PUT) keep their values.
     custom_values.set_values(session, descriptor.name, record, {
         k: v for k, v in appstruct.items() if k.startswith(custom_values.PREFIX) and (partial or k in data)})
+    # So do other addons' fields on the model (docs/model-extensions.md).
+    parts = {e: {k: v for k, v in values.items() if partial or k in data} for e, values in parts.items()}
+    extensions.save(session, record, {e: v for e, v in parts.items() if v}, access.user)
+    session.flush()
     return record
 
 
@@ -600,9 +654,34 @@ def run_action(session: Session, descriptor: ModelDescriptor, access: Access, na
     if action is None:
         raise NotFound(name)
     records = [get(session, descriptor, access, rid, action.permission) for rid in record_ids]
+    if action.schema is not None:
+        params = action_params(action, session, params, request, records, access.user)
     result = action.func(request, session, records, access.user, **params)
     session.flush()
     return result
+
+
+def action_schema(action, session: Session, request=None, records=(), user=None):
+    """An action's parameter schema, bound like a record schema (``record``: the one record acted on)."""
+    record = records[0] if len(records) == 1 else None
+    return action.schema(request).bind(session=session, request=request, record=record, records=list(records),
+                                       user=user)
+
+
+def action_params(action, session: Session, data: Mapping, request=None, records=(), user=None) -> dict:
+    """The action's parameters checked by its schema; ValidationFailed with per-field messages."""
+    schema = action_schema(action, session, request, records, user)
+    if not isinstance(data, Mapping):
+        raise ValidationFailed({"": _("Expected a JSON object.")})
+    names = {n.name for n in schema.children}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ValidationFailed({k: _("Unknown field.") for k in unknown})
+    data = {k: (colander.null if v is None else v) for k, v in data.items()}
+    try:
+        return schema.deserialize(data)
+    except colander.Invalid as exc:
+        raise ValidationFailed(exc.asdict(translate=_translator(request))) from None
 
 
 def json_value(value):
@@ -656,6 +735,12 @@ def to_json(descriptor: ModelDescriptor, record) -> dict:
     for name in descriptor.read_only:
         data[name] = json_value(_stored(descriptor.model, name, getattr(record, name, None)))
     session = object_session(record)
+    for extension in extensions.active(session, descriptor.name):  # other addons' fields on the model
+        for name in extension.node_names():
+            data[name] = json_value(_stored(extension.model, name, extensions.value(session, extension, record, name)))
+        for name in extension.read_only:
+            data[name] = json_value(_stored(extension.model, name,
+                                            extensions.value(session, extension, record, name)))
     fields = custom_values.fields_for(session, descriptor.name)
     if fields and record.id is not None:
         values = custom_values.values_for(session, descriptor.name, [record.id])[record.id]

@@ -125,9 +125,11 @@ class AddonRegistry:
         self.names = frozenset(a.name for a in self.addons)
         self.pm = plugin_manager(self.addons)
         # The kinds of custom fields these addons offer, also where no web configuration is built.
+        from . import extensions
         from .customfields.types import register_from
 
         register_from(self.pm)
+        extensions.register_from(self.pm)  # their fields on other addons' models (docs/model-extensions.md)
 
     @property
     def hook(self):

@@ -105,3 +105,28 @@ def tenants(obj, tenants, workers, requests_):
                       requests=requests_, echo=click.echo)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@bench.command()
+@click.option("--customers", default=1_000_000, show_default=True, type=click.IntRange(min=100),
+              help="Customers to generate (with their crm profiles and search rows).")
+@click.option("--activities", default=3_000_000, show_default=True, type=click.IntRange(min=0),
+              help="Activities to generate on them.")
+@click.option("--requests", "requests_", default=200, show_default=True, type=click.IntRange(min=10),
+              help="Page requests per figure.")
+@click.option("--keep", is_flag=True, help="Keep the generated database (its address is printed).")
+@click.option("--reuse", default=None, metavar="DATABASE",
+              help="Measure a database an earlier --keep run left, without building one.")
+@click.pass_obj
+def crm(obj, customers, activities, requests_, keep, reuse):
+    """The customer list (rep and manager scopes, name and pinyin search) and the 360 page (PostgreSQL)."""
+    from ..bench_crm import bench_crm
+
+    def bar(length: int, label: str = ""):
+        return click.progressbar(length=length, label=label, file=sys.stderr)
+
+    try:
+        bench_crm(obj.settings["zhanggui.db_url"], obj.catalog, customers=customers, activities=activities,
+                  requests=requests_, keep=keep, echo=click.echo, bar=bar, reuse=reuse)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None

@@ -50,6 +50,9 @@ def includeme(config):
     from . import registration, types
 
     types.register_catalog(config)  # addons' kinds (the custom_field_types hook) for this process
+    from .. import extensions
+
+    extensions.register_catalog(config)  # addons' fields on other addons' models (the model_extensions hook)
     config.add_model(registration.CUSTOM_FIELD)
     config.add_model(registration.FIELD_LABEL)
     config.add_route("zg.field_labels", "/admin/field-labels")

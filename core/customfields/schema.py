@@ -18,6 +18,7 @@ import colander
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .. import extensions
 from ..descriptors import Column, Filter, ModelDescriptor
 from . import services
 from .types import TYPES
@@ -73,6 +74,8 @@ class EffectiveDescriptor(ModelDescriptor):
     custom_search: tuple = ()  # codes of searchable custom fields
     dialect: str = ""
     base: ModelDescriptor | None = None
+    #: column name -> ORDER BY expression, for the columns of model extensions (docs/model-extensions.md)
+    sort_expressions: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):  # already registered under its name by the original
         pass
@@ -152,17 +155,22 @@ def custom_filters(session: Session | None, descriptor: ModelDescriptor) -> list
 
 
 def effective(session: Session | None, descriptor: ModelDescriptor, locale: str | None = None) -> ModelDescriptor:
-    """``descriptor`` with the custom columns, filters, searchable fields and renamed titles.
+    """``descriptor`` with the columns and filters of other addons' extensions of the model
+    (docs/model-extensions.md), the custom columns, filters, searchable fields and renamed titles.
 
-    Returns ``descriptor`` itself when the model has no custom field and no renamed title.
+    Returns ``descriptor`` itself when the model has none of these.
     """
     if session is None or isinstance(descriptor, EffectiveDescriptor):
         return descriptor
     fields = services.fields_for(session, descriptor.name)
     labels = services.labels_for(session, descriptor.name)
-    if not fields and not labels:
+    if extensions.active(session, descriptor.name):
+        descriptor = _extended(session, descriptor)
+    elif not fields and not labels:
         return descriptor
     values = {f.name: getattr(descriptor, f.name) for f in dataclasses.fields(ModelDescriptor)}
+    base = getattr(descriptor, "base", None) or descriptor
+    sort_expressions = getattr(descriptor, "sort_expressions", {})
     title = services.label(session, descriptor.name, services.MODEL_TITLE, locale)
     plural = services.label(session, descriptor.name, services.MODEL_PLURAL, locale)
     columns = list(descriptor.columns)
@@ -182,7 +190,26 @@ def effective(session: Session | None, descriptor: ModelDescriptor, locale: str 
     )
     return EffectiveDescriptor(**values, custom_search=tuple(
         f.code for f in fields if f.searchable and TYPES[f.kind].text and f.places),
-        dialect=session.get_bind().dialect.name, base=descriptor)
+        dialect=session.get_bind().dialect.name, base=base, sort_expressions=sort_expressions)
+
+
+def _extended(session: Session, descriptor: ModelDescriptor) -> ModelDescriptor:
+    """``descriptor`` with its extensions' columns (after its own), filters and sort expressions."""
+    values = {f.name: getattr(descriptor, f.name) for f in dataclasses.fields(ModelDescriptor)}
+    name, model = descriptor.name, descriptor.model
+    columns = extensions.columns(session, name)
+    own = list(descriptor.columns) or [Column("__label__", descriptor.title, sortable=False)]
+    values.update(columns=[*own, *columns], filters=[*descriptor.filters, *extensions.filters(session, name, model)])
+    sorts = {}
+    for column in columns:
+        expression = extensions.sort_expression(session, name, model, column.name) if column.sortable else None
+        if expression is not None:
+            sorts[column.name] = expression
+        elif column.sortable:  # not a column of the side table (a relationship…): not sortable
+            values["columns"] = [dataclasses.replace(c, sortable=False) if c is column else c
+                                 for c in values["columns"]]
+    return EffectiveDescriptor(**values, dialect=session.get_bind().dialect.name, base=descriptor,
+                               sort_expressions=sorts)
 
 
 def search_clause(descriptor: ModelDescriptor, text: str):

@@ -20,7 +20,7 @@ import colander
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from .. import records
+from .. import extensions, records
 from ..descriptors import MatchRule, ModelDescriptor
 from ..fields import referenced_model
 from ..i18n import _
@@ -340,19 +340,23 @@ class _Run:
 
     # -- writing -------------------------------------------------------------------
 
+    def _own(self, op: _Op) -> dict:
+        """The row's values of the model itself (other addons' fields are written beside it)."""
+        return extensions.split(self.session, self.descriptor.name, op.appstruct)[0]
+
     def apply(self, op: _Op) -> None:
         descriptor, session = self.descriptor, self.session
         if op.record is not None:
             if descriptor.update is not None:
-                descriptor.update(session, op.record, op.appstruct, self.user)
+                descriptor.update(session, op.record, self._own(op), self.user)
             else:
-                records._apply(op.record, op.appstruct)
+                records._apply(op.record, self._own(op))
             return
         if descriptor.create is not None:
-            record = descriptor.create(session, op.appstruct, self.user)
+            record = descriptor.create(session, self._own(op), self.user)
         else:
             record = self.model()
-            records._apply(record, op.appstruct)
+            records._apply(record, self._own(op))
             session.add(record)
         self._created(op, record)
 
@@ -369,7 +373,7 @@ class _Run:
         creates = [op for op in ops if op.record is None] if self.descriptor.create_many is not None else []
         if creates:
             try:
-                results = self.descriptor.create_many(self.session, [op.appstruct for op in creates], self.user)
+                results = self.descriptor.create_many(self.session, [self._own(op) for op in creates], self.user)
             except records.ValidationFailed:  # about the whole batch (an inactive numbering…): say it per row
                 creates, results = [], []
             for op, result in zip(creates, results, strict=True):
@@ -434,13 +438,18 @@ class _Run:
         self._count(done)
 
     def _custom_values(self, ops: Iterable[_Op]) -> None:
-        """The rows' custom fields (``x_<code>``), kept beside their records as the record service does."""
+        """The rows' custom fields (``x_<code>``) and other addons' fields on the model
+        (docs/model-extensions.md), kept beside their records as the record service does."""
         from ..customfields import services as custom_values
 
         for op in ops:
             values = {k: v for k, v in op.appstruct.items() if k.startswith(custom_values.PREFIX)}
             if values and op.record is not None:
                 custom_values.set_values(self.session, self.descriptor.name, op.record, values)
+            parts = extensions.split(self.session, self.descriptor.name, op.appstruct)[1]
+            if parts and op.record is not None:
+                extensions.save(self.session, op.record, parts, self.user)
+        self.session.flush()
 
     def _count(self, ops: Iterable[_Op]) -> None:
         for op in ops:

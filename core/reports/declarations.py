@@ -39,6 +39,9 @@ class Measure:
     scale: int | None = None  # the expression is an integer of 10**-scale units
     lines_expr: Any = None
     lines_scale: int | None = None
+    #: Round the figures to this many decimals (half up), e.g. 2 for an amount weighted by a
+    #: percentage (fen × percent has 4); None: as exact as the expression gives them.
+    decimals: int | None = None
 
     def __post_init__(self):
         if self.aggregate not in AGGREGATES:
@@ -55,8 +58,9 @@ class Dimension:
     callable() returning one. ``labels(session, keys) -> {key: text}`` names the values
     (ids become names); without it the value is its own label. ``period``: the expression
     is a date or naive-UTC datetime column, bucketed by ``period`` in the company time
-    zone (see :func:`period`). ``order``: ``key`` (periods, codes) or ``value`` (largest
-    first, the default for names).
+    zone (see :func:`period`). ``order``: ``key`` (periods, codes), ``value`` (largest
+    first, the default for names) or ``labels`` (the order of the labeller's answer, e.g.
+    ``names(Stage, order_by="sequence")``).
     """
 
     name: str
@@ -133,15 +137,22 @@ def resolve(value):
 
 # ---- helpers to declare dimensions ---------------------------------------------------
 
-def names(model, attr: str = "name") -> Labeller:
-    """Labels from a related table: ``{id: model.<attr>}`` for the ids shown."""
+def names(model, attr: str = "name", order_by: str | None = None) -> Labeller:
+    """Labels from a related table: ``{id: model.<attr>}`` for the ids shown.
+
+    ``order_by``: a column of ``model`` (e.g. ``"sequence"``) giving the labels' order, which a
+    dimension with ``order="labels"`` follows (pipeline stages in the company's order).
+    """
 
     def labels(session, keys):
         ids = [k for k in keys if k is not None]
         if not ids:
             return {}
         column = getattr(model, attr)
-        return dict(session.execute(sa.select(model.id, column).where(model.id.in_(ids))).all())
+        query = sa.select(model.id, column).where(model.id.in_(ids))
+        if order_by is not None:
+            query = query.order_by(getattr(model, order_by), model.id)
+        return dict(session.execute(query).all())
 
     return labels
 

@@ -379,10 +379,20 @@ def _columns(plan: _Plan, measures: Sequence[Measure]):
         columns.append(column)
         if measure.aggregate == "avg":
             columns.append(plan.avg_count(measure))
-            readers.append(lambda row, p=position, s=scale: _avg(_value(row[p], s), int(row[p + 1] or 0), s))
+            read = (lambda row, p=position, s=scale: _avg(_value(row[p], s), int(row[p + 1] or 0), s))
         else:
-            readers.append(lambda row, p=position, s=scale: _value(row[p], s))
+            read = (lambda row, p=position, s=scale: _value(row[p], s))
+        if measure.decimals is not None:
+            read = (lambda row, r=read, d=measure.decimals: _rounded(r(row), d))
+        readers.append(read)
     return columns, readers
+
+
+def _rounded(value, decimals: int):
+    """A figure rounded half up to ``decimals`` (a measure's ``decimals``); None stays None."""
+    if value is None:
+        return None
+    return Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 def run(session: Session, report: Report, access: Access, dimensions=None, measures=None,
@@ -419,12 +429,13 @@ def run(session: Session, report: Report, access: Access, dimensions=None, measu
         values = {m.name: read(raw[n:]) for m, read in zip(chosen, readers)}
         shown = tuple(NOT_SET if k is None else labels[i].get(k, str(k)) for i, k in enumerate(keys_))
         rows.append(Row(keys_, shown, values))
-    rows = _sorted(rows, dims, chosen)
+    rows = _sorted(rows, dims, chosen, [{k: i for i, k in enumerate(names)} for names in labels])
     totals = {m.name: read(totals_row) for m, read in zip(chosen, readers)}
     return Result(report, dims, chosen, rows, totals, plan.filters, plan.period, plan.lines)
 
 
-def _sorted(rows: list[Row], dims: Sequence[Dimension], measures: Sequence[Measure]) -> list[Row]:
+def _sorted(rows: list[Row], dims: Sequence[Dimension], measures: Sequence[Measure],
+            positions: Sequence[Mapping[Any, int]] = ()) -> list[Row]:
     def key_order(value):
         return (value is None, str(value) if not isinstance(value, int) else f"{value:020d}")
 
@@ -433,7 +444,10 @@ def _sorted(rows: list[Row], dims: Sequence[Dimension], measures: Sequence[Measu
     def order(row: Row):
         parts = []
         for i, dim in enumerate(dims):
-            if dim.order == "key":
+            if dim.order == "labels" and i < len(positions):  # the labeller's order (stages by sequence)
+                parts.append((row.keys[i] is None, positions[i].get(row.keys[i], len(positions[i])),
+                              key_order(row.keys[i])))
+            elif dim.order == "key":
                 parts.append(key_order(row.keys[i]))
             elif i == 0:
                 value = row.values.get(first)

@@ -26,6 +26,7 @@ class Access:
     """A user's effective rights, loaded once per request (three small queries)."""
 
     def __init__(self, session: Session, user: User | None):
+        self.session = session  # for filters that need "today" in the company's time zone, the user…
         self.user = user
         self.is_admin = bool(user and user.is_admin and user.active)
         self.grants: dict[str, Grant] = {}

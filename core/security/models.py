@@ -171,6 +171,9 @@ class OwnerChange(Base):
     by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("zg_user.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(sa.String(500), default="")
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: How the owner changed: "transfer" (the kernel's transfer), or an addon's kind (crm: "claim" from
+    #: the public pool, "pool" back to it…) with its title in ``sharing.OWNER_CHANGE_KINDS``.
+    kind: Mapped[str] = mapped_column(sa.String(20), default="transfer", server_default="transfer")
 
 
 class AuditEntry(Base):

@@ -288,7 +288,7 @@ def transfer(session: Session, by: User, model: str, records: list, to: User, re
         if record.owner_id == to.id:
             continue
         session.add(OwnerChange(model=model, record_id=record.id, from_user_id=record.owner_id,
-                                to_user_id=to.id, by_user_id=by.id, reason=(reason or "")[:500]))
+                                to_user_id=to.id, by_user_id=by.id, reason=(reason or "")[:500], kind="transfer"))
         record.owner_id = to.id
         record.department_id = to.department_id
         moved += 1

@@ -18,6 +18,7 @@ refuses the whole batch with a message naming it, and nothing is written.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -214,6 +215,11 @@ def transfer_records(session: Session, access: Access, descriptor, record_ids: S
 def shares_of(session: Session, model: str, record_id: int) -> list[Share]:
     return list(session.scalars(sa.select(Share).where(Share.model == model, Share.record_id == record_id)
                                 .order_by(Share.id)))
+
+
+#: kind of an owner change → its title (the owner history tab). Addons add theirs at import
+#: (crm: a claim from the public pool, a release to it…); an unknown kind shows as it is.
+OWNER_CHANGE_KINDS: dict[str, Any] = {"transfer": _("Transferred")}
 
 
 def owner_history(session: Session, model: str, record_id: int) -> list[OwnerChange]:

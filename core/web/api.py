@@ -163,7 +163,8 @@ def run_action(request):
     if not isinstance(params, dict):
         raise BadInput(_("Send a JSON object as the request body."))
     try:
-        inspect.signature(action.func).bind(request, request.dbsession, [], request.user, **params)
+        if action.schema is None:  # else the schema checks the parameters (records.action_params)
+            inspect.signature(action.func).bind(request, request.dbsession, [], request.user, **params)
     except TypeError:
         raise records.ValidationFailed({k: _("Unknown field.") for k in params} or
                                        {"": _("Missing parameters.")}) from None

@@ -22,7 +22,7 @@ from typing import Any
 import colander
 import sqlalchemy as sa
 
-from .. import records
+from .. import extensions, records
 from ..customfields import services as custom_fields
 from ..customfields.schema import effective
 from ..descriptors import ModelDescriptor, models_for
@@ -168,7 +168,9 @@ def object_schema(nodes, output: bool = False, partial: bool = False, model=None
     properties = {}
     required = []
     for node in nodes:
-        column = records.column_for(model, node.name) if model is not None else None
+        owner = getattr(node, "zg_extension", None)  # another addon's field: its table's column
+        owner = owner.model if owner is not None else model
+        column = records.column_for(owner, node.name) if owner is not None else None
         properties[node.name] = field_schema(node, column, output=output)
         lines = records.line_model(model, node.name) if model is not None and records.is_lines(node) else None
         if lines is not None:  # an array of line objects, checked against the line model's columns
@@ -232,6 +234,10 @@ def record_schemas(request, descriptor: ModelDescriptor) -> dict[str, dict]:
     for field in descriptor.read_only:
         out["properties"][field] = column_schema(model, field)
         out["required"].append(field)
+    for extension in extensions.active(request.dbsession, descriptor.name):  # docs/model-extensions.md
+        for field in extension.read_only:
+            out["properties"][field] = column_schema(extension.model, field)
+            out["required"].append(field)
     if descriptor.owned:
         for field in ("owner_id", "department_id"):
             out["properties"][field] = {"type": ["integer", "null"], "readOnly": True}
@@ -256,7 +262,9 @@ def _translate_titles(request, schema: dict) -> None:
 
 
 def sort_values(descriptor: ModelDescriptor) -> list[str]:
-    names = [c.name for c in descriptor.columns if c.sortable and records._attr(descriptor.model, c.name)]
+    extra = getattr(descriptor, "sort_expressions", {})  # columns of model extensions
+    names = [c.name for c in descriptor.columns if c.sortable and (records._attr(descriptor.model, c.name)
+                                                                   or c.name in extra)]
     names += ["id", descriptor.order_by.lstrip("-")]
     return [v for n in dict.fromkeys(names) for v in (n, f"-{n}")]
 
@@ -387,9 +395,14 @@ def model_paths(request, descriptor: ModelDescriptor) -> dict[str, dict]:
         del paths[base]["post"]
     result = {"type": "object", "required": ["result"], "properties": {"result": {"type": ["string", "null"]}}}
     for action in descriptor.actions:
+        body = {"type": "object"}
+        if action.schema is not None:  # its parameters, as the kernel checks them
+            body = object_schema(records.action_schema(action, request.dbsession, request, (), request.user)
+                                 .children)
+            _translate_titles(request, body)
         paths[f"{base}/{{id}}/{action.name}"] = {"parameters": [record_id], "post": operation(
             f"action.{action.name}", _responses({"200": _json(result)}, *written),
-            _body({"type": "object"}, required=False),
+            _body(body, required=action.schema is not None and bool(body.get("required"))),
             summary=_text(request, action.title))}
     return paths
 

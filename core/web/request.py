@@ -23,6 +23,8 @@ def _dbsession(request):
     session.info["zg.address"] = request.client_addr or ""
     # "Today" for services that date things (document numbers…) is the company's day.
     session.info["zg.timezone"] = request.registry.settings.get("zhanggui.timezone", "Asia/Shanghai")
+    # Which addons' model extensions apply (core/extensions.py), known without a query.
+    session.info["zg.installed"] = request.addons.names
     request.add_finished_callback(lambda r: session.close())
     return session
 

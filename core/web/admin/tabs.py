@@ -47,7 +47,7 @@ def _owners_tab(request, descriptor, record) -> dict:
     if sharing.can_transfer(request.dbsession, request.access, descriptor, record):
         transfer_url = request.route_url("zg.model.transfer", model=descriptor.name,
                                          _query={"ids": record.id, "came_from": request.path_qs})
-    html = render(TEMPLATES + "tab_owners.pt", {"changes": changes, "names": names,
+    html = render(TEMPLATES + "tab_owners.pt", {"changes": changes, "names": names, "kinds": sharing.OWNER_CHANGE_KINDS,
                                                 "transfer_url": transfer_url}, request=request)
     return {"id": "owners", "title": _("Owner history"), "html": html, "order": 90,
             "count": len(changes) or None}

@@ -40,4 +40,5 @@ def includeme(config):
     config.add_route("zg.model.detail", f"/m/{{model}}/{ID}")
     config.add_route("zg.model.edit", f"/m/{{model}}/{ID}/edit")
     config.add_route("zg.model.delete", f"/m/{{model}}/{ID}/delete")
+    config.add_route("zg.model.action", f"/m/{{model}}/{ID}/act/{{action}}")
     config.scan(".")

@@ -51,7 +51,7 @@ def batch(request):
     if name == "delete":
         permission = "delete"
     else:
-        action = next((a for a in descriptor.actions if a.name == name and a.batch), None)
+        action = next((a for a in descriptor.actions if a.name == name and a.batch and a.schema is None), None)
         if action is None:
             flash(request, _("This action is not available."), "error")
             return HTTPSeeOther(back)

@@ -146,10 +146,10 @@ def list_state(request, descriptor: ModelDescriptor) -> ListState:
     return state
 
 
-def checked_filters(descriptor: ModelDescriptor, filters: dict[str, str]) -> tuple[dict, dict]:
+def checked_filters(descriptor: ModelDescriptor, filters: dict[str, str], access=None) -> tuple[dict, dict]:
     """The filters whose values are valid, and the refused ones as {name: message}."""
     try:
-        records.filter_clauses(descriptor, filters)
+        records.filter_clauses(descriptor, filters, access)
     except records.ValidationFailed as exc:
         return {k: v for k, v in filters.items() if k not in exc.errors}, exc.errors
     return filters, {}
@@ -157,7 +157,7 @@ def checked_filters(descriptor: ModelDescriptor, filters: dict[str, str]) -> tup
 
 def filtered_select(request, descriptor: ModelDescriptor, state: ListState, action: str = "read"):
     """The scoped SELECT of a list state (bad filter values are left out)."""
-    good, _errors = checked_filters(descriptor, state.filters)
+    good, _errors = checked_filters(descriptor, state.filters, request.access)
     with http_errors():
         return records.select(descriptor, request.access, q=state.q, filters=good, sort=state.sort or None,
                               action=action)
@@ -245,7 +245,8 @@ class Cells:
     def raw(self, record, column: Column):
         if column.name == LABEL:
             return self.descriptor.label(record)
-        if column.name.startswith("x_"):  # a custom field (docs/custom-fields.md)
+        if column.name.startswith("x_") or "." not in column.name and not hasattr(type(record), column.name):
+            # a custom field (docs/custom-fields.md) or another addon's (docs/model-extensions.md)
             return records.field_value(record, column.name)
         return attr_path(record, column.name)
 

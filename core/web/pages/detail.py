@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
-from ... import records
+from ... import extensions, records
 from ...customfields.types import TYPES
 from ...descriptors import ModelDescriptor
 from ...i18n import _
@@ -28,6 +28,9 @@ def fields(request, descriptor: ModelDescriptor, record) -> list[tuple[Any, str]
             continue  # shown as a table (line_tables)
         if "detail" not in getattr(node, "zg_show", ("detail",)):
             continue  # a custom field not shown on detail pages (docs/custom-fields.md)
+        extension = getattr(node, "zg_extension", None)
+        if extension is not None and extension.applies is not None and not extension.applies(record):
+            continue  # another addon's fields that do not concern this record (docs/model-extensions.md)
         value = records.field_value(record, node)
         html = getattr(getattr(node, "zg_custom", None), "kind", None)
         html = TYPES[html].html if html in TYPES else None
@@ -37,6 +40,12 @@ def fields(request, descriptor: ModelDescriptor, record) -> list[tuple[Any, str]
         out.append((node.title, display(request, value, choices_of(node), yes=yes, no=no)))
     if descriptor.detail_fields is not None:
         out.extend(descriptor.detail_fields(request, record))
+    for extension in extensions.active(request.dbsession, descriptor.name):  # other addons' computed values
+        if extension.applies is not None and not extension.applies(record):
+            continue
+        for name in extension.read_only:
+            value = extensions.value(request.dbsession, extension, record, name)
+            out.append((extension.read_only_titles.get(name, name), display(request, value, yes=yes, no=no)))
     return out
 
 
@@ -96,7 +105,9 @@ def record_actions(request, descriptor: ModelDescriptor, record) -> list[dict[st
             continue  # e.g. a state transition that is not legal from the record's state
         if access.allowed(descriptor.name, action.permission) and \
                 access.can(session, descriptor, record, action.permission):
-            out.append({"name": action.name, "title": action.title, "confirm": action.confirm})
+            url = request.route_url("zg.model.action", model=descriptor.name, id=record.id, action=action.name) \
+                if action.schema is not None else None  # parameters: asked on a form page
+            out.append({"name": action.name, "title": action.title, "confirm": action.confirm, "url": url})
     return out
 
 

@@ -38,7 +38,8 @@ def form_values(schema, record) -> dict:
     """A record's values as the form's appstruct (sets as strings to match select values)."""
     out = {}
     for node in schema.children:
-        if node.name == "csrf_token" or not (hasattr(record, node.name) or hasattr(node, "zg_custom")):
+        if node.name == "csrf_token" or not (hasattr(record, node.name) or hasattr(node, "zg_custom")
+                                             or hasattr(node, "zg_extension")):
             continue
         value = records.field_value(record, node)
         if value is None:
@@ -136,7 +137,17 @@ def page_values(request, descriptor, form, html, record=None):
     # A form with lines uses the page's width: the line editor is a wide table.
     wide = any(records.is_lines(node) for node in form.schema.children)
     return {"descriptor": descriptor, "form": html, "resources": resources(request, form),
-            "page_title": page_title, "record": record, "wide": wide}
+            "page_title": page_title, "record": record, "wide": wide, **form_extras(request, descriptor, record)}
+
+
+def form_extras(request, descriptor, record) -> dict:
+    """Other addons' markup and scripts for this form (the ``form_extras`` hook), in their order."""
+    found = [extra for result in request.hook.form_extras(request=request, descriptor=descriptor, record=record)
+             for extra in (result or [])]
+    found.sort(key=lambda e: int(e.get("order", 100)))
+    return {"extras": [e["html"] for e in found if e.get("html")],
+            "extra_js": [u for e in found for u in e.get("js", ())],
+            "extra_css": [u for e in found for u in e.get("css", ())]}
 
 
 @view_config(route_name="zg.model.new", renderer="core:web/templates/model/form.pt")

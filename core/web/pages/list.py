@@ -21,7 +21,7 @@ def batch_actions(request, descriptor: ModelDescriptor) -> list[dict[str, Any]]:
         out.append({"name": "delete", "title": _("Delete"),
                     "confirm": _("Delete the selected records? This cannot be undone.")})
     for action in descriptor.actions:
-        if action.batch and access.allowed(descriptor.name, action.permission):
+        if action.batch and action.schema is None and access.allowed(descriptor.name, action.permission):
             out.append({"name": action.name, "title": action.title, "confirm": action.confirm})
     if descriptor.owned:
         # Built by the sharing pages (helper routes); left out where they are not configured.
@@ -87,8 +87,15 @@ def filter_widgets(request, descriptor: ModelDescriptor, state, nodes=None) -> l
             widget["low"] = state.raw.get(f"{flt.name}:from", "")
             widget["high"] = state.raw.get(f"{flt.name}:to", "")
             widget["type"] = "date" if flt.kind == "date_range" else "number"
+        # Past the first few, filters wait behind "More filters" (opened while one of them is set).
+        widget["more"] = len(widgets) >= SHOWN_FILTERS
+        widget["set"] = bool(widget["value"] or widget.get("low") or widget.get("high"))
         widgets.append(widget)
     return widgets
+
+
+#: Filters shown before "More filters" (a partner list with crm's and custom fields' filters has 25).
+SHOWN_FILTERS = 8
 
 
 @view_config(route_name="zg.model.list", renderer="core:web/templates/model/list.pt")
@@ -97,7 +104,7 @@ def list_view(request):
     require(request, descriptor, "read")
     session, access = request.dbsession, request.access
     state = list_state(request, descriptor)
-    filters, errors = checked_filters(descriptor, state.filters)
+    filters, errors = checked_filters(descriptor, state.filters, access)
     with http_errors():
         page = records.page(session, descriptor, access, page=state.page, size=state.size,
                             q=state.q, filters=filters, sort=state.sort or None)
