@@ -6,6 +6,10 @@ from typing import TYPE_CHECKING
 from core.hookspecs import hookspec
 
 if TYPE_CHECKING:  # pragma: no cover
+    import datetime as dt
+    from collections.abc import Sequence
+    from decimal import Decimal
+
     from sqlalchemy.orm import Session
 
     from core.security.models import User
@@ -37,4 +41,29 @@ def base_outbox_channels() -> list[Channel] | None:
     other side did not accept the message. Messages queued for a channel that no
     installed addon provides stay ``queued`` (the outbox page lists them) until one does.
     A name already taken (``email``, or an earlier addon's) is ignored.
+    """
+
+
+@hookspec
+def base_sales_actuals(session: Session, start: dt.date, end: dt.date,
+                       user_ids: Sequence[int] | None) -> dict[int, Decimal] | None:
+    """The sales each employee made in ``[start, end)``: ``{user_id: amount in CNY}``.
+
+    Asked by whoever compares sales with a goal (crm's targets) without knowing which
+    addon records sales. The sale addon answers with its approved (and done) orders dated
+    in the period, by owner, at ``total × rate`` rounded to the fen. ``user_ids`` limits
+    the answer (None: everybody); leave out users who sold nothing. Return None when your
+    addon has no say (the caller then uses its own fallback, e.g. crm's won opportunities);
+    an empty dict means "nothing sold". Called in the caller's transaction; read only.
+    """
+
+
+@hookspec
+def base_sales_by_customer(session: Session, start: dt.date | None, end: dt.date,
+                           partner_ids: Sequence[int] | None) -> dict[int, Decimal] | None:
+    """What each customer bought in ``[start, end)``: ``{partner_id: amount in CNY}``.
+
+    Like :func:`base_sales_actuals`, by customer instead of employee (crm's purchase
+    points). ``start`` None: from the beginning; ``partner_ids`` None: every customer.
+    Return None when your addon has no say. Read only.
     """

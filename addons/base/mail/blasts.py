@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from core.db import utcnow
 from core.i18n import _
@@ -73,6 +73,13 @@ def _check_ready(blast: Blast) -> None:
         raise MailError(_("This blast is ${state}: it cannot be sent any more.", mapping={"state": blast.state}))
     if blast.template is None or blast.segment is None:
         raise MailError(_("Choose a template and a segment first."))
+    segment = blast.segment
+    if segments.check(segment.model, segment.q or "", dict(segment.filters or {}), object_session(blast)):
+        raise MailError(_SEGMENT_GONE)
+
+
+#: A segment filtering on something its list lost (an addon removed): never sent to more than it says.
+_SEGMENT_GONE = _("The segment filters on something its list does not have any more: edit the segment first.")
 
 
 def schedule(session: Session, blast: Blast, now: dt.datetime | None = None, settings=None) -> Blast:
@@ -139,6 +146,10 @@ def run_blast(session: Session, blast: Blast, period: str, now: dt.datetime, set
     opted_out = _opted_out(session)
     target = segments.TARGETS.get(blast.segment.model)
     if target is not None and access.allowed(target.descriptor.name, "read"):
+        try:
+            segments.select(blast.segment, access, session)  # a filter its list lost: refused, not ignored
+        except segments.SegmentError:
+            raise MailError(_SEGMENT_GONE) from None
         found = segments.recipients(session, blast.segment, access)
     else:
         found = iter(())

@@ -55,7 +55,7 @@ def email_template_schema(request) -> colander.SchemaNode:
 
 def _segment_check(form, value):
     q, filters = segments.parse_query(value.get("model", ""), value.get("query", ""))
-    problems = segments.check(value.get("model", ""), q, filters)
+    problems = segments.check(value.get("model", ""), q, filters, (form.bindings or {}).get("session"))
     if problems:
         error = colander.Invalid(form)
         if "model" in problems:

@@ -105,38 +105,62 @@ def query_text(segment: Segment) -> str:
     return urlencode(params)
 
 
-def check(model: str, q: str, filters: dict[str, str]) -> dict[str, str]:
+def _effective(session: Session | None, target: Target) -> ModelDescriptor:
+    """The list's descriptor as the list page uses it: with other addons' extension filters
+    (docs/model-extensions.md) and the company's custom-field filters."""
+    from core.customfields.schema import effective
+
+    return effective(session, target.descriptor) if session is not None else target.descriptor
+
+
+def check(model: str, q: str, filters: dict[str, str], session: Session | None = None) -> dict[str, str]:
     """Problems with a query: an unknown model, filters the list does not have, bad values."""
     target = TARGETS.get(model)
     if target is None:
         return {"model": "unknown"}
-    declared = {f.name for f in target.descriptor.filters}
+    descriptor = _effective(session, target)
+    declared = {f.name for f in descriptor.filters}
     unknown = sorted(set(filters) - declared)
     if unknown:
         return {"query": "unknown:" + ",".join(unknown)}
     try:
-        records.filter_clauses(target.descriptor, filters)
+        records.filter_clauses(descriptor, filters)
     except records.ValidationFailed as exc:
         return {"query": "bad:" + ",".join(sorted(exc.errors))}
     return {}
 
 
-def select(segment: Segment, access: Access):
-    """The segment's records as the list page selects them (``access``'s record scope)."""
+class SegmentError(ValueError):
+    """The segment filters on something its list no longer has (the addon that added it was
+    removed): running it would reach more records than it says, so it is refused."""
+
+    def __init__(self, unknown: list[str]):
+        super().__init__(", ".join(unknown))
+        self.unknown = unknown
+
+
+def select(segment: Segment, access: Access, session: Session | None = None):
+    """The segment's records as the list page selects them (``access``'s record scope), with the
+    filters other addons and custom fields add to the list. SegmentError for a filter the list no
+    longer has: never ignored (a segment "重点客户" must not reach every customer)."""
     target = TARGETS[segment.model]
-    return records.select(target.descriptor, access, q=segment.q or None, filters=dict(segment.filters or {}))
+    descriptor = _effective(session, target)
+    unknown = sorted(set(segment.filters or {}) - {f.name for f in descriptor.filters})
+    if unknown:
+        raise SegmentError(unknown)
+    return records.select(descriptor, access, q=segment.q or None, filters=dict(segment.filters or {}))
 
 
 def count(session: Session, segment: Segment, access: Access) -> int:
     """How many records the segment has for ``access`` (all counted, no cap)."""
-    total, _capped = records.count(session, select(segment, access), cap=None)
+    total, _capped = records.count(session, select(segment, access, session), cap=None)
     return total
 
 
 def recipients(session: Session, segment: Segment, access: Access, batch: int = 500) -> Iterator[Recipient]:
     """Every recipient of the segment's records, in the list's order (streamed in batches)."""
     target = TARGETS[segment.model]
-    query = select(segment, access)
+    query = select(segment, access, session)
     offset = 0
     while True:
         rows = list(session.scalars(query.limit(batch).offset(offset)))

@@ -17,7 +17,7 @@ from .. import sequences
 from . import divisions, services
 from .models import BankAccount, Contact, Industry, Partner, PartnerCategory, PartnerSource, Tag
 
-CATEGORIES = {"customer": ["初次客户", "意向客户", "潜在客户", "正式客户"],
+CATEGORIES = {"customer": ["终端客户", "经销客户", "集团客户", "政府及事业单位"],
               "supplier": ["原材料", "设备", "服务"],
               "channel": ["一级经销商", "二级经销商"]}
 INDUSTRIES = ["机械制造", "电子元器件", "纺织服装", "化工", "建材", "汽车配件", "食品饮料", "医疗器械", "物流运输",

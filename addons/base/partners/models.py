@@ -25,7 +25,11 @@ ROLES = (("is_customer", "customer_category_id", "customer"),
 
 
 class PartnerCategory(Base):
-    """A category of partners within one role (客户: 意向客户, 正式客户…), edited by administrators."""
+    """A category of partners within one role (客户: 终端客户, 经销客户…), edited by administrators.
+
+    What kind of company a partner is; where a customer stands in the sales relationship
+    (初次客户, 意向客户…) is the crm addon's customer type.
+    """
 
     __tablename__ = "base_partner_category"
 

@@ -66,7 +66,7 @@ def print_job(request):
         raise PrintError(403, _("You are not allowed to do this."))
     template = _template(request, descriptor.name)
     state = list_state(request, descriptor)
-    good, _errors = checked_filters(descriptor, state.filters)
+    good, _errors = checked_filters(descriptor, state.filters, request.access)
     cap = max_records(request)
     try:
         items = services.scoped_records(request.dbsession, descriptor, request.access, ids_of(request),
