@@ -17,3 +17,10 @@ def includeme(config):
     config.include(".views")
     # The funnel, won / lost by reason, by rep, by campaign (docs/reports.md).
     config.include(".statistics")
+    # The other parts, each a package (docs/crm.md).
+    for part in PARTS:
+        config.include(f".{part}")
+
+
+#: crm's parts besides the pipeline, in dependency order.
+PARTS = ("customers", "pool", "followup", "projects", "channels", "targets", "contacts", "blasts")

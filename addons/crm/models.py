@@ -292,3 +292,14 @@ class StageChange(Base):
     from_stage: Mapped[Stage | None] = relationship(foreign_keys=[from_stage_id])
     to_stage: Mapped[Stage | None] = relationship(foreign_keys=[to_stage_id])
     user: Mapped[User | None] = relationship()
+
+
+# The parts of crm, each in its own package (their tables join the metadata here).
+from .customers import models as _customers  # noqa: E402,F401
+from .pool import models as _pool  # noqa: E402,F401
+from .followup import models as _followup  # noqa: E402,F401
+from .projects import models as _projects  # noqa: E402,F401
+from .channels import models as _channels  # noqa: E402,F401
+from .targets import models as _targets  # noqa: E402,F401
+from .contacts import models as _contacts  # noqa: E402,F401
+from .blasts import models as _blasts  # noqa: E402,F401

@@ -1,8 +1,8 @@
 """crm's models registered for the generic list / form / detail pages and the JSON API.
 
 The opportunity's actions (move, won, lost, evaluate) are API actions and the board's
-drag and drop; on the detail page won and lost are buttons to their reason forms
-(``record_tools`` in hooks.py), since they take parameters a bare button cannot send.
+drag and drop; won and lost declare their parameters (``Action.schema``), so the detail
+page offers them as the kernel's action forms (a note; a reason from the company's list).
 """
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def _opportunity_details(request, record: Opportunity):
 
 
 def _never(record) -> bool:
-    return False  # parameters needed: the detail page links to forms instead (hooks.record_tools)
+    return False  # the board moves (drag and drop) and the evaluation tab ticks: no button of their own
 
 
 OPPORTUNITY = ModelDescriptor(
@@ -87,8 +87,11 @@ OPPORTUNITY = ModelDescriptor(
              Filter("expected_amount", _("Expected amount"), kind="number_range"),
              Filter("owner_id", _("Owner"), choices=_owners)],
     actions=[Action("move", _("Move to stage"), services.move_action, batch=False, available=_never),
-             Action("won", _("Mark won"), services.won_action, batch=False, available=_never),
-             Action("lost", _("Mark lost"), services.lost_action, batch=False, available=_never),
+             # Parameters (a note, a reason): the kernel asks for them on a form page and in the API body.
+             Action("won", _("Mark won"), services.won_action, batch=False, available=services.is_open,
+                    schema=schemas.won_schema),
+             Action("lost", _("Mark lost"), services.lost_action, batch=False, available=services.is_open,
+                    schema=schemas.lost_schema),
              Action("evaluate", _("Evaluate"), services.evaluate_action, batch=False, available=_never)],
     order_by="-id", label=str,
     create=services.create_opportunity, update=services.update_opportunity,
@@ -120,6 +123,7 @@ COMPETITOR = ModelDescriptor(
 def _campaign_details(request, record: Campaign):
     figures = services.campaign_figures(request.dbsession, record)
     rows = [(_("Customers reached"), str(figures.customers)),
+            (_("Customers brought"), str(figures.brought)),
             (_("Opportunities attributed"), str(figures.opportunities)),
             (_("Opportunities won"), str(figures.won)),
             (_("Amount won"), _money(request, figures.amount_won))]

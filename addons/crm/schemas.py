@@ -277,3 +277,43 @@ class LostSchema(colander.MappingSchema):
 class WonSchema(colander.MappingSchema):
     note = colander.SchemaNode(colander.String(), title=_("Note"), missing="", preparer=_strip,
                                validator=colander.Length(max=500), widget=deform.widget.TextAreaWidget(rows=3))
+
+
+# ---- the parameters of the won / lost actions (core.descriptors.Action.schema) ------------------
+
+@colander.deferred
+def _reason_widget(node, kw):
+    session = kw.get("session")
+    values = [(r.id, r.name) for r in session.scalars(
+        sa.select(LostReason).where(LostReason.active.is_(True)).order_by(LostReason.sequence, LostReason.name))] \
+        if session is not None else []
+    return deform.widget.SelectWidget(values=[("", "—"), *values])
+
+
+@colander.deferred
+def _reason_exists(node, kw):
+    session = kw.get("session")
+
+    def check(node, value):
+        if session is not None and (not 0 < value < 2 ** 31 or session.get(LostReason, value) is None):
+            raise colander.Invalid(node, _("No such record."))
+    return check
+
+
+def _note_node() -> colander.SchemaNode:
+    return colander.SchemaNode(colander.String(), name="note", title=_("Note"), missing="", preparer=_strip,
+                               widget=deform.widget.TextAreaWidget(rows=3), validator=colander.Length(max=500))
+
+
+def won_schema(request) -> colander.SchemaNode:
+    schema = colander.SchemaNode(colander.Mapping())
+    schema.add(_note_node())
+    return schema
+
+
+def lost_schema(request) -> colander.SchemaNode:
+    schema = colander.SchemaNode(colander.Mapping())
+    schema.add(colander.SchemaNode(colander.Integer(), name="lost_reason_id", title=_("Lost reason"),
+                                   widget=_reason_widget, validator=_reason_exists))
+    schema.add(_note_node())
+    return schema

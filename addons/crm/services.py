@@ -284,18 +284,22 @@ class CampaignFigures:
     opportunities: int
     won: int
     amount_won: Decimal
+    brought: int = 0  # customers whose profile names this campaign as the one that brought them
 
 
 def campaign_figures(session: Session, campaign: Campaign) -> CampaignFigures:
-    """Customers reached, opportunities attributed, how many were won and for how much."""
+    """Customers reached and brought, opportunities attributed, how many were won and for how much."""
     amount = sa.type_coerce(Opportunity.expected_amount, sa.BigInteger)
     row = session.execute(sa.select(
         sa.func.count(Opportunity.id),
         sa.func.coalesce(sa.func.sum(sa.case((Opportunity.state == "won", 1), else_=0)), 0),
         sa.func.coalesce(sa.func.sum(sa.case((Opportunity.state == "won", amount), else_=0)), 0))
         .where(Opportunity.campaign_id == campaign.id)).one()
+    from .customers.models import CustomerProfile
+
+    brought = session.scalar(sa.select(sa.func.count()).where(CustomerProfile.campaign_id == campaign.id)) or 0
     return CampaignFigures(customers=len(campaign.customers), opportunities=int(row[0]), won=int(row[1]),
-                           amount_won=Decimal(int(row[2])).scaleb(-AMOUNT_SCALE))
+                           amount_won=Decimal(int(row[2])).scaleb(-AMOUNT_SCALE), brought=int(brought))
 
 
 def stage_history(session: Session, opportunity: Opportunity) -> list[StageChange]:

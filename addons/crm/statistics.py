@@ -34,12 +34,13 @@ def _measures():
     return [Measure("count", _("Number of opportunities")),
             Measure("amount", _("Expected amount"), "sum", Opportunity.expected_amount),
             Measure("weighted", _("Weighted amount"), "sum", lambda: _amount() * Opportunity.probability,
-                    scale=AMOUNT_SCALE + 2),
+                    scale=AMOUNT_SCALE + 2, decimals=AMOUNT_SCALE),
             Measure("average", _("Average amount"), "avg", Opportunity.expected_amount)]
 
 
 def _dimensions():
-    return [Dimension("stage", _("Stage"), Opportunity.stage_id, labels=names(Stage), order="key"),
+    return [Dimension("stage", _("Stage"), Opportunity.stage_id, labels=names(Stage, order_by="sequence"),
+                      order="labels"),
             Dimension("state", _("State"), Opportunity.state, labels=_states),
             Dimension("lost_reason", _("Lost reason"), Opportunity.lost_reason_id, labels=names(LostReason)),
             Dimension("owner", _("Sales rep"), Opportunity.owner_id, labels=names(User)),

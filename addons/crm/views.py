@@ -1,4 +1,4 @@
-"""crm's own pages: the pipeline board, the won / lost forms and the evaluation's save.
+"""crm's own pages: the pipeline board and the evaluation's save (won / lost are the kernel's action forms).
 
 Thin: check the record through the record service (permission and scope), call
 :mod:`.services`, render. Everything else (lists, forms, detail pages) is the kernel's
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
 from pyramid.view import view_config
 
@@ -17,7 +16,7 @@ from core.i18n import _
 from core.web.pages.common import crumbs, error_text, flash, http_errors, require
 
 from . import services
-from .models import LostReason, Opportunity
+from .models import Opportunity
 from .registration import OPPORTUNITY
 
 
@@ -48,7 +47,8 @@ def pipeline(request):
              "lost_reason": request.translate(_("A deal is lost with a reason: the form opens."))}
     # The script puts the card's id in place of the 0.
     data = {"move_url": request.route_url("zg.api.action", model=OPPORTUNITY.name, id=0, action="move"),
-            "lost_url": request.route_url("crm.opportunity.lost", id=0, _query={"came_from": request.path_qs}),
+            "lost_url": request.route_url("zg.model.action", model=OPPORTUNITY.name, id=0, action="lost",
+                                          _query={"came_from": request.path_qs}),
             "can_edit": can_edit}
     return {"columns": columns, "views": views, "view": view, "can_edit": can_edit,
             "can_create": request.access.allowed(OPPORTUNITY.name, "create"),
@@ -63,56 +63,6 @@ def _opportunity(request, action: str = "edit") -> Opportunity:
     _signed_in(request)
     with http_errors():
         return records.get(request.dbsession, OPPORTUNITY, request.access, request.matchdict["id"], action)
-
-
-def _back(request, opportunity: Opportunity) -> str:
-    came_from = request.params.get("came_from", "")
-    if came_from.startswith("/") and not came_from.startswith("//"):
-        return came_from
-    return request.route_url("zg.model.detail", model=OPPORTUNITY.name, id=opportunity.id)
-
-
-def _close(request, kind: str):
-    """The won / lost form: GET shows it, POST runs the model action (same checks as the API)."""
-    opportunity = _opportunity(request)
-    errors: dict = {}
-    values = {"note": "", "lost_reason_id": ""}
-    if request.method == "POST":
-        values = {"note": request.POST.get("note", ""), "lost_reason_id": request.POST.get("lost_reason_id", "")}
-        params = {"note": values["note"]}
-        if kind == "lost":
-            params["lost_reason_id"] = values["lost_reason_id"]
-        try:
-            with request.dbsession.begin_nested():
-                message = records.run_action(request.dbsession, OPPORTUNITY, request.access, kind,
-                                             [opportunity.id], request, **params)
-        except records.ValidationFailed as exc:
-            errors = {k: request.translate(v) if hasattr(v, "interpolate") else str(v)
-                      for k, v in exc.errors.items()}
-        except records.Forbidden:
-            raise HTTPForbidden() from None
-        else:
-            flash(request, message)
-            return HTTPSeeOther(_back(request, opportunity))
-    reasons = list(request.dbsession.scalars(sa.select(LostReason).where(LostReason.active.is_(True))
-                                             .order_by(LostReason.sequence, LostReason.name)))
-    title = _("Mark won") if kind == "won" else _("Mark lost")
-    crumbs(request, OPPORTUNITY, (str(opportunity),
-                                  request.route_url("zg.model.detail", model=OPPORTUNITY.name, id=opportunity.id)),
-           (title, None))
-    return {"opportunity": opportunity, "kind": kind, "reasons": reasons, "errors": errors, "values": values,
-            "came_from": request.params.get("came_from", ""), "back": _back(request, opportunity),
-            "page_title": title}
-
-
-@view_config(route_name="crm.opportunity.won", renderer="addons.crm:templates/close.pt")
-def won(request):
-    return _close(request, "won")
-
-
-@view_config(route_name="crm.opportunity.lost", renderer="addons.crm:templates/close.pt")
-def lost(request):
-    return _close(request, "lost")
 
 
 @view_config(route_name="crm.opportunity.evaluate", request_method="POST")
@@ -134,8 +84,6 @@ def evaluate(request):
 
 def includeme(config):
     config.add_route("crm.pipeline", "/crm/pipeline")
-    config.add_route("crm.opportunity.won", "/crm/opportunities/{id:\\d{1,9}}/won")
-    config.add_route("crm.opportunity.lost", "/crm/opportunities/{id:\\d{1,9}}/lost")
     config.add_route("crm.opportunity.evaluate", "/crm/opportunities/{id:\\d{1,9}}/evaluate")
     config.add_static_view("crm-static", "addons.crm:static", cache_max_age=3600)
     config.scan(".views")

@@ -92,10 +92,10 @@ def test_rep_moves_an_opportunity_across_the_board_and_wins_it(server, open_page
         assert (moved.stage_id, moved.probability) == (stages["商务谈判"], 80)
 
     talks.locator(".zg-crm-card a", has_text="浙江新工厂电机采购").click()
-    page.locator("a[href$='/won']").first.click()
+    page.locator("a[href$='/act/won']").first.click()
     page.fill("textarea[name=note]", "合同已签订，首付款 30%")
     _shot(page, f"04-mark-won-{lang}")
-    page.click("#zg-crm-close-submit")
+    page.click("#zg-action-form button[name=run]")
     expect(page.locator(".zg-detail h1")).to_contain_text(number)
     page.locator("nav.zg-tabs a[href='#tab-crm-history']").click()
     expect(page.locator("#tab-crm-history tbody tr")).to_have_count(3)  # created, dragged, won
@@ -118,12 +118,13 @@ def test_a_drop_on_the_lost_column_asks_for_the_reason_and_the_manager_reads_the
     sign_in(page, server, "lina", "demo1234")
     page.goto(f"{server}/crm/pipeline")
     page.locator(f".zg-crm-card[data-id='{opportunity_id}']").drag_to(_column(page, lost_id).locator(".zg-crm-cards"))
-    expect(page).to_have_url(re.compile(rf"/crm/opportunities/{opportunity_id}/lost"))
+    expect(page).to_have_url(re.compile(rf"/m/crm.opportunity/{opportunity_id}/act/lost"))
     expect(page.locator("select[name=lost_reason_id]")).to_be_visible()
-    page.click("#zg-crm-close-submit")  # no reason: refused, with the message next to the field
-    expect(page.locator(".help-block.error")).to_contain_text("Required")
+    page.click("#zg-action-form button[name=run]")  # no reason: the browser holds the form back (required)
+    assert page.locator("select[name=lost_reason_id]").evaluate("el => el.validity.valueMissing")
+    expect(page).to_have_url(re.compile(rf"/m/crm.opportunity/{opportunity_id}/act/lost"))
     page.select_option("select[name=lost_reason_id]", label="价格太高")
-    page.click("#zg-crm-close-submit")
+    page.click("#zg-action-form button[name=run]")
     expect(page).to_have_url(re.compile(r"/crm/pipeline$"))  # back to the board it came from
     expect(_column(page, lost_id).locator(f".zg-crm-card[data-id='{opportunity_id}']")).to_have_count(1)
 

@@ -17,7 +17,7 @@ the role grants its action, or for the administrator; except
   workflow): denied to every role, the administrator too (the API answers 405);
 * *update* of a record its descriptor says is not ``editable``: "refused" (a message:
   400 in the API, back to the record in the pages) for the roles that have the right;
-* the rows of ``BY_DESIGN`` and ``ALSO_NEEDS`` below, each with its reason.
+* the rows of ``BY_DESIGN``, ``REFUSED_BY_DESIGN`` and ``ALSO_NEEDS`` below, each with its reason.
 
 Samples are made from the schemas: required fields get a value their type and
 validators take, a ``core.fields.reference`` gets the id of the referenced model's
@@ -80,6 +80,20 @@ _counter = itertools.count(1)
 BY_DESIGN = {
     ("base.approval_task", "delete"): "an approval task is the approval's history: the engine never deletes it",
 }
+
+
+#: Operations the model's service refuses with a message to every role that has the right
+#: ("refused": 400 in the API, a message in the pages), by design. (model, operation) -> why.
+REFUSED_BY_DESIGN = {
+    ("crm.points_entry", "delete"): "a points entry is the customer's points history: correct it with an adjustment",
+    ("crm.pool", "delete"): "a pool record is a customer in the public pool: it leaves by a claim or an assignment",
+    ("crm.pool_settings", "delete"): "the company's one row of pool limits: changed, never deleted",
+    ("crm.sms_blast", "create"): "an SMS blast needs an SMS channel (the smsgateway addon); this site has none",
+    ("crm.sms_blast", "update"): "an SMS blast needs an SMS channel (the smsgateway addon); this site has none",
+}
+#: Of those, the ones a request's outbox channels decide: the record service called without a
+#: request (an import, a job) writes the blast, whose messages wait in the outbox for a channel.
+REFUSED_WITH_A_REQUEST = {("crm.sms_blast", "create"), ("crm.sms_blast", "update")}
 
 
 #: Operations that need a second right, on the records they point to: the role grants the
@@ -181,6 +195,12 @@ SAMPLE_EXTRAS = {
                                                 "code": "c" + __import__("secrets").token_hex(6)},
     "core.field_label": lambda site, session: __import__("tests.core.customfields_support",
                                                          fromlist=["free_label"]).free_label(session),
+    # crm: a company target for a free year (one per scope and period); a points entry says why;
+    # an email greeting needs its template.
+    "crm.target": lambda site, session: {"scope": "company", "period": str(2100 + next(_counter) % 800)},
+    "crm.points_entry": lambda site, session: {"points": 5, "reason": "sample"},
+    "crm.greeting": lambda site, session: {"channel": "email",
+                                           "template_id": site.create("base.email_template", session)},
 }
 
 
@@ -286,8 +306,26 @@ def _outbox_message(site: Site, session) -> int:
     return outbox.queue(session, to=f"m{next(_counter)}@customer.test", subject="sample", text="hi").id
 
 
+def _pool_customer(site: Site, session) -> int:
+    """A customer in crm's public pool (a crm.pool record is the partner), as the pool's daily job leaves it."""
+    from addons.base.partners.models import Partner
+    from addons.crm.customers.services import profile
+
+    number = next(_counter)
+    partner = Partner(code=f"POOL{number}", name=f"Pool customer {number}", is_customer=True)
+    session.add(partner)
+    session.flush()
+    profile(session, partner.id, create=True).in_pool = True
+    session.flush()
+    return partner.id
+
+
 #: model -> how its service makes a record (a model that is not ``creatable``)
 MADE_BY_SERVICE = {
+    "crm.pool": _pool_customer,
+    # The company's one row of limits, made with the defaults when first read.
+    "crm.pool_settings": lambda site, session: __import__("addons.crm.pool.services",
+                                                          fromlist=["settings"]).settings(session).id,
     "base.outbox_message": _outbox_message,
     "base.attachment": _attachment,
     "base.approval_task": _approval_task,
@@ -394,6 +432,9 @@ def declared(site: Site, model: str, role: str, operation: str, record_id: int |
         return "denied"
     if operation == "update" and not site.editable(model, record_id or site.samples[model]):
         return "refused"
+    if (model, operation) in REFUSED_BY_DESIGN and (channel != "records"
+                                                    or (model, operation) not in REFUSED_WITH_A_REQUEST):
+        return "refused"
     also = ALSO_NEEDS.get((model, operation))
     if also is not None and role not in ("admin", also[0]):
         return "refused"
@@ -440,7 +481,8 @@ def _mismatches(site: Site, model: str, channel: str, seen_of) -> list[str]:
             seen, record_id = seen_of(operation, role)
             expected = declared(site, model, role, operation, record_id, channel)
             if seen != expected:
-                reason = BY_DESIGN.get((model, operation)) or ALSO_NEEDS.get((model, operation), ("", ""))[1]
+                reason = BY_DESIGN.get((model, operation)) or REFUSED_BY_DESIGN.get((model, operation)) or \
+                    ALSO_NEEDS.get((model, operation), ("", ""))[1]
                 out.append(f"{operation} as {role}: {seen}, declared {expected}" + (f" ({reason})" if reason else ""))
     return out
 
@@ -582,3 +624,4 @@ def test_models_made_elsewhere_are_sampled_through_their_service():
     unknown = sorted(n for n, d in descriptors.items() if not d.creatable and n not in MADE_BY_SERVICE)
     assert not unknown, f"teach MADE_BY_SERVICE how these models' services make a record: {unknown}"
     assert {m for m, _op in BY_DESIGN} <= set(descriptors), "a BY_DESIGN row names a model that is gone"
+    assert {m for m, _op in REFUSED_BY_DESIGN} <= set(descriptors), "a REFUSED_BY_DESIGN row names a model that is gone"

@@ -28,7 +28,7 @@
     var id = card.getAttribute("data-id");
     if (column.getAttribute("data-lost")) {
       say(T.lost_reason, false);
-      window.location.href = withId(data.lost_url, "/0/lost", id);
+      window.location.href = withId(data.lost_url, "/0/act/lost", id);
       return;
     }
     say(T.moving, false);

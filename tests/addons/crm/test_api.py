@@ -135,3 +135,14 @@ def test_competitors_and_campaigns_with_their_deals(site):
             (2, 2, 1, "120000.00")
     competitor_page = browser(site).get(f"/m/crm.competitor/{competitor['id']}").text
     assert won["number"] in competitor_page
+
+
+def test_openapi_documents_the_parameters_of_won_and_lost(site):
+    doc = api(site).get("/api/v1/openapi.json")
+    lost = doc["paths"]["/api/v1/crm.opportunity/{id}/lost"]["post"]["requestBody"]
+    body = lost["content"]["application/json"]["schema"]
+    assert lost["required"] is True and body["required"] == ["lost_reason_id"]
+    assert set(body["properties"]) == {"lost_reason_id", "note"}
+    assert body["properties"]["note"]["maxLength"] == 500
+    won = doc["paths"]["/api/v1/crm.opportunity/{id}/won"]["post"]["requestBody"]
+    assert won["required"] is False and set(won["content"]["application/json"]["schema"]["properties"]) == {"note"}

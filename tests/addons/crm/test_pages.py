@@ -32,30 +32,34 @@ def test_the_board_shows_columns_totals_and_the_cards_in_scope(site):
 
 
 def test_won_and_lost_forms(site):
+    """Won and lost take parameters: the kernel's action form pages (Action.schema), checked like the API."""
     opp = _make(site)
     client = browser(site, "rep")
     detail = client.get(f"/m/crm.opportunity/{opp['id']}")
-    assert f"/crm/opportunities/{opp['id']}/won" in detail.text and "Mark lost" in detail.text
+    assert f"/m/crm.opportunity/{opp['id']}/act/won" in detail.text and "Mark lost" in detail.text
 
-    form = client.get(f"/crm/opportunities/{opp['id']}/lost")
+    form = client.get(f"/m/crm.opportunity/{opp['id']}/act/lost")
     assert "价格太高" in form.text
-    refused = client.post(f"/crm/opportunities/{opp['id']}/lost", {"lost_reason_id": "", "note": "客户不回复"})
+    refused = client.post(f"/m/crm.opportunity/{opp['id']}/act/lost", {"lost_reason_id": "", "note": "客户不回复"})
     assert refused.status_int == 200 and "Required" in refused.text and "客户不回复" in refused.text
-    done = client.post(f"/crm/opportunities/{opp['id']}/lost",
+    done = client.post(f"/m/crm.opportunity/{opp['id']}/act/lost",
                        {"lost_reason_id": str(site.reasons["联系不上客户"]), "note": ""})
     assert done.status_int == 303
     with site.db.session() as session:
         assert session.get(Opportunity, opp["id"]).state == "lost"
+    # Closed: no more won / lost on its page, and the form refuses.
+    assert "/act/won" not in client.get(f"/m/crm.opportunity/{opp['id']}").text
+    assert client.get(f"/m/crm.opportunity/{opp['id']}/act/won").status_int == 303
     # Another rep may not open the form of a deal they cannot see.
-    browser(site, "rep2").get(f"/crm/opportunities/{opp['id']}/won", status=404)
+    browser(site, "rep2").get(f"/m/crm.opportunity/{_make(site)['id']}/act/won", status=404)
 
 
 def test_won_returns_to_the_board_it_came_from(site):
     opp = _make(site)
     client = browser(site, "rep")
-    done = client.post(f"/crm/opportunities/{opp['id']}/won", {"note": "签约", "came_from": "/crm/pipeline"})
+    done = client.post(f"/m/crm.opportunity/{opp['id']}/act/won", {"note": "签约", "came_from": "/crm/pipeline"})
     assert done.status_int == 303 and done.location.endswith("/crm/pipeline")
-    elsewhere = client.post(f"/crm/opportunities/{_make(site)['id']}/won",
+    elsewhere = client.post(f"/m/crm.opportunity/{_make(site)['id']}/act/won",
                             {"came_from": "https://evil.example/"})
     assert "evil" not in elsewhere.location
 

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from addons.crm import services
+from addons.crm.models import Stage
 from addons.crm.statistics import BY_REP, FUNNEL, WON_LOST
 from core.reports import run
 from core.security.access import Access
@@ -32,9 +35,17 @@ def test_funnel_by_stage_with_weighted_amounts(site):
         admin = Access(session, session.get(User, site.ids.admin))
         result = run(session, FUNNEL, admin, ["stage"], ["count", "amount", "weighted"])
         rows = {r.labels[0]: r.values for r in result.rows}
-        assert rows == {"初步接洽": {"count": 1, "amount": Decimal("100000.00"), "weighted": Decimal("10000.0000")},
+        assert rows == {"初步接洽": {"count": 1, "amount": Decimal("100000.00"), "weighted": Decimal("10000.00")},
                         "商务谈判": {"count": 1, "amount": Decimal("50000.50"),
-                                         "weighted": Decimal("40000.4000")}}
+                                         "weighted": Decimal("40000.40")}}
+        # Fen × percent has four decimals: the measure rounds to the amount's two (as shown and exported).
+        assert str(rows["商务谈判"]["weighted"]) == "40000.40"
+        # Stages come in the company's order (their sequence), not by amount or id.
+        assert [r.labels[0] for r in result.rows] == ["初步接洽", "商务谈判"]
+        session.scalar(sa.select(Stage).where(Stage.name == "商务谈判")).sequence = 1
+        session.flush()
+        reordered = run(session, FUNNEL, admin, ["stage"], ["count"])
+        assert [r.labels[0] for r in reordered.rows] == ["商务谈判", "初步接洽"]
         # The rep's own scope: the same report counts only their deals.
         rep2 = Access(session, session.get(User, site.ids.rep2))
         assert run(session, FUNNEL, rep2, ["stage"], ["count"]).rows == []

@@ -1,0 +1,97 @@
+"""crm: the customers part's hook implementations (collected by crm/hooks.py)."""
+from __future__ import annotations
+
+from core.hookspecs import hookimpl
+from core.i18n import _
+
+
+@hookimpl(specname="model_extensions")
+def customer_profile_extension():
+    """The customer profile's fields on base.partner (type, level, credit, status, campaign; last contact)."""
+    from .registration import PROFILE
+
+    return [PROFILE]
+
+
+@hookimpl(specname="menu_items")
+def customers_menu(request):
+    return [
+        {"id": "crm.customers", "parent": "crm", "title": _("Customers"), "order": 1, "route": "zg.model.list",
+         "route_kw": {"model": "base.partner", "_query": {"is_customer": "1"}},
+         "permission": "base:partner:read"},
+        {"id": "crm.customer_types", "parent": "crm", "title": _("Customer types"), "order": 95,
+         "route": "zg.model.list", "route_kw": {"model": "crm.customer_type"}, "permission": "crm:customer_type:edit"},
+        {"id": "crm.customer_levels", "parent": "crm", "title": _("Customer levels"), "order": 96,
+         "route": "zg.model.list", "route_kw": {"model": "crm.customer_level"},
+         "permission": "crm:customer_level:edit"},
+    ]
+
+
+# --- the customer tools (duplicates, queries, personal settings, best time to contact) ---
+
+
+@hookimpl(specname="menu_items")
+def customer_tools_menu(request):
+    return [
+        {"id": "crm.customers.new", "parent": "crm", "title": _("New customer"), "order": 2,
+         "route": "crm.customers.new", "permission": "base:partner:create"},
+        {"id": "crm.preferences", "parent": "crm", "title": _("My crm settings"), "order": 8,
+         "route": "crm.preferences"},
+        {"id": "crm.common_words", "parent": "crm", "title": _("Common words in names"), "order": 9,
+         "route": "zg.model.list", "route_kw": {"model": "crm.common_word"}, "permission": "crm:common_word:edit"},
+    ]
+
+
+@hookimpl(specname="list_tools")
+def customer_scope_tools(request, descriptor):
+    """"My customers", "My team's customers", "All customers" on the partner list, as the user's scope allows."""
+    if descriptor.name != "base.partner" or request.user is None:
+        return None
+    scope = request.access.scope("base.partner")
+    if scope is None:
+        return None
+    user = request.user
+
+    def link(query):
+        return request.route_url("zg.model.list", model="base.partner", _query={"is_customer": "1", **query})
+
+    tools = [{"id": "crm.mine", "title": _("My customers"), "url": link({"owner_id": str(user.id)}), "order": 5}]
+    if request.access.allowed("base.partner", "create"):
+        # The form with the live duplicate check (the generic form cannot carry it).
+        tools.insert(0, {"id": "crm.new_customer", "title": _("New customer"),
+                         "url": request.route_url("crm.customers.new"), "order": 4})
+    if scope in ("department", "subtree", "all") and user.department_id:
+        tools.append({"id": "crm.team", "title": _("My team's customers"),
+                      "url": link({"team": str(user.department_id)}), "order": 6})
+    if scope == "all":
+        tools.append({"id": "crm.all", "title": _("All customers"), "url": link({}), "order": 7})
+    return tools
+
+
+@hookimpl(specname="detail_tabs")
+def best_time_tab(request, descriptor, record):
+    """The "best time to contact" hint on a customer's page."""
+    if descriptor.name != "base.partner" or not record.is_customer:
+        return None
+    from pyramid.renderers import render
+
+    from .contact_time import best_time
+    from .views import best_time_text
+
+    hint = best_time(request.dbsession, record.id)
+    html = render("addons.crm:customers/templates/best_time_tab.pt",
+                  {"text": best_time_text(request, hint), "hint": hint}, request=request)
+    return [{"id": "crm-best-time", "title": _("Best time to contact"), "html": html, "order": 40}]
+
+
+@hookimpl(specname="form_extras")
+def duplicate_check_extras(request, descriptor, record):
+    """The live duplicate warnings above the partner's new and edit forms (static/customers/check.js)."""
+    if descriptor.name != "base.partner" or request.user is None:
+        return None
+    from html import escape
+
+    box = ('<div id="zg-crm-dup-warnings" class="alert alert-warning" role="status" aria-live="polite" hidden '
+           f'data-check-url="{escape(request.route_url("crm.customers.check"))}" '
+           f'data-record-id="{record.id if record is not None else ""}"></div>')
+    return [{"html": box, "js": [request.static_url("addons.crm:static/customers/check.js")], "order": 10}]
