@@ -101,33 +101,21 @@ def register_from(pm) -> list[str]:
     (like :func:`core.customfields.types.register_from`), so the command line and jobs
     know them too. Whether the addon is installed is asked per database (:func:`active`).
     """
-    caller = getattr(pm.hook, "model_extensions", None)
-    if caller is None:
-        return []
+    from .registry import offered
+
     names = []
-    for impl in caller.get_hookimpls():
-        addon = pm.get_name(impl.plugin) or "core"
-        for extension in impl.function() or ():
-            extension = dataclasses.replace(extension, addon=addon)
-            register(extension)
-            names.append(extension.name)
+    for addon, extension in offered(pm, "model_extensions"):
+        extension = dataclasses.replace(extension, addon=addon)
+        register(extension)
+        names.append(extension.name)
     return names
 
 
 def register_catalog(config) -> None:
     """At configuration time: the extensions of every addon on the host."""
-    from .addons import AddonError
-    from .registry import plugin_manager
+    from .registry import at_configuration
 
-    def fill():
-        catalog = config.registry.zg_catalog
-        try:
-            pm = plugin_manager([catalog[name] for name in catalog])
-        except AddonError:
-            return  # an addon with bad hooks: its registry build reports it, per database
-        register_from(pm)
-
-    config.action(("zhanggui.model_extensions",), fill)
+    at_configuration(config, "model_extensions", register_from)
 
 
 # ---- which extensions apply in a session ---------------------------------------------------

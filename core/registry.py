@@ -12,7 +12,7 @@ import collections
 import importlib
 import importlib.util
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import ModuleType
 
 import pluggy
@@ -76,6 +76,34 @@ def plugin_manager(addons: Iterable[Addon]) -> pluggy.PluginManager:
             raise AddonError(_explain(pm, exc)) from None
         _pm_cache[key] = pm
         return pm
+
+
+def offered(pm: pluggy.PluginManager, hook_name: str):
+    """``(addon name, item)`` for every item the plugins of ``pm`` return from the list hook
+    ``hook_name`` (``custom_field_types``, ``model_extensions``): what each addon offers."""
+    caller = getattr(pm.hook, hook_name, None)
+    if caller is None:
+        return
+    for impl in caller.get_hookimpls():
+        addon = pm.get_name(impl.plugin) or "core"
+        for item in impl.function() or ():
+            yield addon, item
+
+
+def at_configuration(config, name: str, register: Callable[[pluggy.PluginManager], object]) -> None:
+    """When the web configuration is committed: ``register(pm)`` with the plugins of every addon on
+    the host (whether one is installed is asked per database), so the command line, jobs and
+    imports know what addons offer without a page having been served."""
+
+    def fill():
+        catalog = config.registry.zg_catalog
+        try:
+            pm = plugin_manager([catalog[n] for n in catalog])
+        except AddonError:
+            return  # an addon with bad hooks: its registry build reports it, per database
+        register(pm)
+
+    config.action((f"zhanggui.{name}",), fill)
 
 
 def _explain(pm: pluggy.PluginManager, exc: pluggy.PluginValidationError) -> str:

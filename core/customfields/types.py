@@ -80,33 +80,21 @@ def register_from(pm) -> list[str]:
     when the web configuration is committed, so a CLI import or a job knows an addon's
     kinds without any page having been served. Returns the names registered.
     """
-    caller = getattr(pm.hook, "custom_field_types", None)
-    if caller is None:
-        return []
+    from ..registry import offered
+
     names = []
-    for impl in caller.get_hookimpls():
-        addon = pm.get_name(impl.plugin) or "core"
-        for field_type in impl.function() or ():
-            register(dataclasses.replace(field_type, addon=addon))
-            names.append(field_type.name)
+    for addon, field_type in offered(pm, "custom_field_types"):
+        register(dataclasses.replace(field_type, addon=addon))
+        names.append(field_type.name)
     return names
 
 
 def register_catalog(config) -> None:
     """At configuration time: the kinds of every addon on the host (the configuration includes
     them all; whether an addon is installed in a database is asked per database)."""
-    from ..addons import AddonError
-    from ..registry import plugin_manager
+    from ..registry import at_configuration
 
-    def fill():
-        catalog = config.registry.zg_catalog
-        try:
-            pm = plugin_manager([catalog[name] for name in catalog])
-        except AddonError:
-            return  # an addon with bad hooks: its registry build reports it, per database
-        register_from(pm)
-
-    config.action(("zhanggui.custom_field_types",), fill)
+    at_configuration(config, "custom_field_types", register_from)
 
 
 # ---- the kernel's kinds ----------------------------------------------------------------
