@@ -86,6 +86,14 @@ def schedule(session: Session, blast: Blast, now: dt.datetime | None = None, set
     """Arm the blast as its schedule says: the job sends it when due (``now``: within a minute)."""
     now = now or utcnow()
     _check_ready(blast)
+    return arm(session, blast, now, settings)
+
+
+# The steps below work on any blast-like record (schedule, send_at, time_of_day, period, state,
+# next_run_at): an email blast here, crm's SMS blast too.
+
+def arm(session: Session, blast, now: dt.datetime, settings=None):
+    """Set the blast's next run from its schedule (its readiness checked by the caller)."""
     if blast.schedule == "at":
         if blast.send_at is None:
             raise MailError(_("Set the date and time to send at."))
@@ -103,14 +111,23 @@ def send_now(session: Session, blast: Blast, now: dt.datetime | None = None, set
     """Run the blast at once, whatever its schedule (a periodic blast: this period's run)."""
     now = now or utcnow()
     _check_ready(blast)
-    run = run_blast(session, blast, period_of(blast, now, settings) if blast.schedule == "periodic"
-                    else f"now-{now:%Y%m%d%H%M%S}", now, settings)
+    run = run_blast(session, blast, run_period(blast, now, settings), now, settings)
+    ran_now(session, blast, now, settings)
+    return run
+
+
+def run_period(blast, now: dt.datetime, settings=None) -> str:
+    """The run's period of a blast sent at once: a periodic blast's current period, else this moment."""
+    return period_of(blast, now, settings) if blast.schedule == "periodic" else f"now-{now:%Y%m%d%H%M%S}"
+
+
+def ran_now(session: Session, blast, now: dt.datetime, settings=None) -> None:
+    """After a run sent at once: a one-off blast is done; a periodic one keeps (or starts) its rhythm."""
     if blast.schedule != "periodic":
         blast.state, blast.next_run_at = "done", None
     elif blast.next_run_at is None:
         blast.state, blast.next_run_at = "running", next_occurrence(blast, now, settings)
     session.flush()
-    return run
 
 
 def cancel(session: Session, blast: Blast) -> Blast:

@@ -182,44 +182,22 @@ def run_blast(session: Session, blast: SmsBlast, period: str, now: dt.datetime) 
 
 
 def schedule(session: Session, blast: SmsBlast, hook, now: dt.datetime | None = None, settings=None) -> SmsBlast:
-    """Arm the blast as its schedule says: the job sends it when due (``now``: within a minute)."""
-    now = now or utcnow()
+    """Arm the blast as its schedule says: the job sends it when due (base's scheduling rules)."""
     _check_ready(blast, hook)
-    if blast.schedule == "at":
-        if blast.send_at is None:
-            raise MailError(_("Set the date and time to send at."))
-        blast.next_run_at = blast.send_at
-    elif blast.schedule == "periodic":
-        blast.next_run_at = base_blasts.next_occurrence(blast, now, settings)
-    else:
-        blast.next_run_at = now
-    blast.state = "scheduled" if blast.state == "draft" else blast.state
-    session.flush()
-    return blast
+    return base_blasts.arm(session, blast, now or utcnow(), settings)
 
 
 def send_now(session: Session, blast: SmsBlast, hook, now: dt.datetime | None = None, settings=None) -> MessageRun:
     """Run the blast at once, whatever its schedule (a periodic blast: this period's run)."""
     now = now or utcnow()
     _check_ready(blast, hook)
-    period = (base_blasts.period_of(blast, now, settings) if blast.schedule == "periodic"
-              else f"now-{now:%Y%m%d%H%M%S}")
-    run = run_blast(session, blast, period, now)
-    if blast.schedule != "periodic":
-        blast.state, blast.next_run_at = "done", None
-    elif blast.next_run_at is None:
-        blast.state, blast.next_run_at = "running", base_blasts.next_occurrence(blast, now, settings)
-    session.flush()
+    run = run_blast(session, blast, base_blasts.run_period(blast, now, settings), now)
+    base_blasts.ran_now(session, blast, now, settings)
     return run
 
 
-def cancel(session: Session, blast: SmsBlast) -> SmsBlast:
-    """Stop future runs (messages already queued are the outbox's: they may still go out)."""
-    if blast.state in ("done", "cancelled"):
-        raise MailError(_("This blast is ${state}: it cannot be sent any more.", mapping={"state": blast.state}))
-    blast.state, blast.next_run_at = "cancelled", None
-    session.flush()
-    return blast
+#: Stop future runs: base's rule for any blast (messages already queued may still go out).
+cancel = base_blasts.cancel
 
 
 def run_due(session: Session, hook, now: dt.datetime | None = None, settings=None) -> list[MessageRun]:
