@@ -152,3 +152,13 @@ def form_extras(request: Request, descriptor: Any, record: Any) -> list[dict[str
     markup shown above the form), ``js`` and ``css`` (lists of URLs, loaded after deform's),
     and ``order`` (int, default 100). crm's duplicate warnings on the partner form are one.
     """
+
+
+@hookspec
+def openapi_paths(request: Request) -> dict[str, Any] | None:
+    """Paths of an addon's own JSON routes for the OpenAPI document (``/api/v1/openapi.json``).
+
+    The models' operations are described by the kernel; an addon's routes outside them (crm's
+    customer 360 data…) are described here: ``{"/api/v1/…": {"get": {operation}}}`` in OpenAPI
+    3.1. Asked while the document is built, in the request's database.
+    """

@@ -27,3 +27,12 @@ def menu_items(request):
 from .web.admin.tabs import detail_tabs  # noqa: F401,E402  (sharing, owner history and role tabs)
 from .reports.menu import reports_menu_items  # noqa: F401,E402  (the Statistics menu)
 from .customfields.menu import custom_field_menu  # noqa: F401,E402  (Administration → Custom fields, Field labels)
+
+
+@hookimpl(specname="openapi_paths")
+def kernel_openapi_paths(request):
+    """The report service's two operations (docs/reports.md) and the company's apps (docs/apps.md)."""
+    from .apps.api import openapi_paths as apps_paths
+    from .reports.api import openapi_paths as reports_paths
+
+    return {**reports_paths(request), **apps_paths(request)}

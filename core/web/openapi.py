@@ -427,12 +427,9 @@ def document(request) -> dict[str, Any]:
     paths[f"{API_PREFIX}/openapi.json"] = {"get": {
         "operationId": "openapi", "summary": "This document",
         "responses": {"200": _json({"type": "object"}), "401": _json("Error", ERRORS["401"][1])}}}
-    from ..reports.api import openapi_paths  # the report service's two operations (docs/reports.md)
-
-    paths.update(openapi_paths(request))
-    from ..apps.api import openapi_paths as apps_paths  # the company's apps (docs/apps.md)
-
-    paths.update(apps_paths(request))
+    # Routes outside the models: the kernel's reports and apps, addons' own (the openapi_paths hook).
+    for found in request.hook.openapi_paths(request=request):
+        paths.update(found or {})
     return {
         "openapi": "3.1.0",
         "info": {"title": "Zhanggui API", "version": "1",

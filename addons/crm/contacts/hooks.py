@@ -102,3 +102,28 @@ def contacts_dashboard_widgets(request):
         return None
     html = render(TEMPLATES + "birthdays_widget.pt", {"items": items, "today": today}, request=request)
     return [{"id": "crm-birthdays", "title": _("Birthdays this week"), "html": html, "order": 60}]
+
+
+@hookimpl(specname="openapi_paths")
+def customer360_openapi(request):
+    """``GET /api/v1/crm/customers/{id}/360`` in the OpenAPI document."""
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    # A section the reader may not read is null.
+    rows = {"type": ["object", "null"], "properties": {"rows": {"type": "array", "items": {"type": "object"}},
+                                                       "more": {"type": "boolean"}}}
+    body = {"type": "object", "required": ["id", "profile"], "properties": {
+        "id": {"type": "integer"}, "profile": {"$ref": "#/components/schemas/BasePartner"},
+        "contacts": rows, "relations": {"type": "array", "items": {"type": "object"}}, "activities": rows,
+        "opportunities": rows, "tasks": rows, "birthdays": {"type": "array", "items": {"type": "object"}},
+        "tabs": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "string"}, "title": {"type": "string"}, "count": {"type": ["integer", "null"]},
+            "html": {"type": "string"}}}}}}
+    return {"/api/v1/crm/customers/{id}/360": {"get": {
+        "operationId": "crm.customer360", "tags": ["crm"],
+        "summary": request.translate(_("Customer 360")),
+        "description": "The customer's profile, contacts, recent activities, opportunities, tasks, birthdays "
+                       "and the tabs other addons add to the customer (as HTML).",
+        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}],
+        "responses": {"200": {"description": "The sections", "content": {"application/json": {"schema": body}}},
+                      "401": {"description": "Not signed in", **error},
+                      "404": {"description": "No such customer, or not within your scope", **error}}}}}

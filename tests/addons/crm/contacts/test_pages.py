@@ -237,3 +237,15 @@ def test_the_360_page_reads_a_fixed_number_of_queries(site):
     assert len(page.html.select("#c360-opportunities tbody tr")) == 10
     # Other addons' tabs may read per row of their own; the sections above do not.
     assert len(big) <= len(small) + 5, (len(small), len(big))
+
+
+def test_hook_openapi_paths(site):
+    """crm's 360 data is in the OpenAPI document beside the models' operations and the kernel's reports."""
+    doc = api(site).get("/api/v1/openapi.json")
+    operation = doc["paths"]["/api/v1/crm/customers/{id}/360"]["get"]
+    assert operation["operationId"] == "crm.customer360"
+    body = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert body["properties"]["profile"] == {"$ref": "#/components/schemas/BasePartner"}
+    assert any(path.startswith("/api/v1/reports") for path in doc["paths"])  # the kernel's own, through the hook
+    data = api(site).get(f"/api/v1/crm/customers/{site.ids.customer}/360")
+    assert set(body["properties"]) >= set(data) - {"id"}  # every section the route answers is described
