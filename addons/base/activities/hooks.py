@@ -6,10 +6,14 @@ activity's own page, "My follow-ups" on the dashboard and the menu entry.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
+import colander
+import deform
 import sqlalchemy as sa
 from pyramid.renderers import render
 
+from core import extensions
 from core.db import utcnow
 from core.hookspecs import hookimpl
 from core.i18n import _
@@ -39,6 +43,19 @@ def _names(request, activities) -> dict[int, str]:
     return dict(request.dbsession.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all())
 
 
+def extension_fields(request) -> list[dict]:
+    """The fields other addons add to activities (docs/model-extensions.md), as the quick form shows them:
+    ``title`` and the widget's ``html`` (deform), so that materials or progress can be logged from the tab."""
+    schema = extensions.extend_schema(colander.SchemaNode(colander.Mapping()), request.dbsession, ACTIVITY.name,
+                                      request)
+    if not schema.children:
+        return []
+    form = deform.Form(schema.bind(session=request.dbsession, request=request, user=request.user,
+                                   descriptor=ACTIVITY))
+    return [{"name": field.name, "title": field.title, "html": field.serialize(),
+             "wide": isinstance(field.widget, deform.widget.TextAreaWidget)} for field in form.children]
+
+
 def render_list(request, activities, model: str, record_id: int, show_form: bool) -> str:
     """The activities with their comments, and (``show_form``) the form to add one."""
     kinds = {k: request.translate(t) for k, t in services.KIND_TITLES}
@@ -49,6 +66,7 @@ def render_list(request, activities, model: str, record_id: int, show_form: bool
         "can_comment": _allowed_ids(request, activities, "approve"),
         "can_edit": _allowed_ids(request, activities, "edit"),
         "model": model, "record_id": record_id, "show_form": show_form,
+        "more_fields": extension_fields(request) if show_form else [],
         "came_from": request.path_qs + "#tab-activities",
         "comment_placeholder": request.translate(_("Write a comment (the author is notified)…")),
     }, request=request)
@@ -67,11 +85,12 @@ def activities_tab(request, descriptor, record):
                  "count": len(record.comments) or None}]
     if descriptor.name in targets.NOT_TARGETS:
         return None
-    activities = services.activities_of(session, descriptor.name, record.id)
-    html = render_list(request, activities, descriptor.name, record.id,
-                       show_form=access.allowed(ACTIVITY.name, "create"))
-    return [{"id": "activities", "title": _("Activities"), "html": html, "order": 30,
-             "count": len(activities) or None}]
+    activities = functools.cache(lambda: services.activities_of(session, descriptor.name, record.id))
+    # Read and drawn only when shown (the customer 360 page draws its own activities section).
+    return [{"id": "activities", "title": _("Activities"), "order": 30,
+             "html": lambda: render_list(request, activities(), descriptor.name, record.id,
+                                         show_form=access.allowed(ACTIVITY.name, "create")),
+             "count": lambda: len(activities()) or None}]
 
 
 @hookimpl(specname="dashboard_widgets")

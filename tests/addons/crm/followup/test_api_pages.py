@@ -92,6 +92,24 @@ def test_activity_extension_in_the_api_list_and_form(fsite):
     assert "报价单 A" in page.text and "Proposal / quote" in page.text
 
 
+def test_quick_activity_form_on_the_customer_tab_logs_materials_and_progress(fsite):
+    """The Activities tab's small form offers crm's fields too, and saves them with the activity."""
+    client = browser(fsite, "rep")
+    page = client.get(f"/m/base.partner/{fsite.ids.customer}")
+    form = page.html.select_one("#activity-form")
+    assert form.select_one('textarea[name="materials"]') is not None
+    options = [o.get_text(strip=True) for o in form.select('select[name="progress"] option')]
+    assert "Proposal / quote" in options
+    fields = {"model": "base.partner", "record_id": fsite.ids.customer, "kind": "visit", "at": "2026-11-20T10:00",
+              "subject": "上门演示", "content": "", "next_step": "", "next_due": "", "materials": "样机一台",
+              "progress": "proposal"}
+    client.post(form["action"], fields, status=303)
+    made = [a for a in api(fsite, "rep").get("/api/v1/base.activity?sort=-id")["items"] if a["subject"] == "上门演示"]
+    assert [(a["materials"], a["progress"]) for a in made] == [("样机一台", "proposal")]
+    refused = client.post(form["action"], {**fields, "progress": "done-deal"}, status=200)
+    assert refused.html.select_one(".error, .has-error, .invalid-feedback") is not None
+
+
 def test_task_pages_complete_form_tabs_and_widget(fsite):
     task = _task(fsite, title="寄样机给王经理")
     client = browser(fsite, "rep")
