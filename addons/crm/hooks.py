@@ -1,6 +1,8 @@
 """crm's hook implementations: initial data, the 客户关系 menu, tabs and buttons on records, demo data."""
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from pyramid.renderers import render
 
@@ -113,12 +115,14 @@ def _opportunities_tab(request, where, order: int) -> dict | None:
     access = request.access
     if not access.allowed(descriptor.name, "read"):
         return None
-    rows = list(request.dbsession.scalars(sa.select(Opportunity).where(where, access.filter(descriptor, "read"))
-                                          .order_by(Opportunity.id.desc()).limit(100)))
-    html = render("addons.crm:templates/opportunities_tab.pt", {"opportunities": rows, "states": STATE_TITLES},
-                  request=request)
-    return {"id": "crm-opportunities", "title": _("Opportunities"), "html": html, "count": len(rows),
-            "order": order}
+    rows = functools.cache(lambda: list(request.dbsession.scalars(
+        sa.select(Opportunity).where(where, access.filter(descriptor, "read"))
+        .order_by(Opportunity.id.desc()).limit(100))))
+    # Read and drawn only when shown (the customer 360 page has its own opportunities section).
+    return {"id": "crm-opportunities", "title": _("Opportunities"), "order": order,
+            "html": lambda: render("addons.crm:templates/opportunities_tab.pt",
+                                   {"opportunities": rows(), "states": STATE_TITLES}, request=request),
+            "count": lambda: len(rows())}
 
 
 def _brought_tab(request, campaign, order: int) -> dict | None:

@@ -271,7 +271,9 @@ class Tabs:
             return None
         return [{"id": "history", "title": "History", "html": "<p class='history'>calls: 3</p>", "order": 20,
                  "count": 3},
-                {"id": "files", "title": "Files", "html": "<p>none</p>", "order": 10}]
+                # Drawn only when shown: callables.
+                {"id": "files", "title": "Files", "html": lambda: "<p class='files'>none</p>", "order": 10,
+                 "count": lambda: 2}]
 
 
 def test_hook_detail_tabs(shell):
@@ -282,10 +284,29 @@ def test_hook_detail_tabs(shell):
         user_page = shell.app.get(f"/m/core.user/{shell.people.clerk}")
     tabs = [a.get_text(" ", strip=True) for a in page.html.select(".zg-tabs a")]
     # The hook's tabs, in their order, besides the kernel's own (sharing, owner history).
-    assert [t for t in tabs if t not in ("Sharing", "Owner history")] == ["Details", "Files", "History 3"]
+    assert [t for t in tabs if t not in ("Sharing", "Owner history")] == ["Details", "Files 2", "History 3"]
     assert {"Sharing", "Owner history"} <= set(tabs)
     assert page.html.select_one("#tab-history p.history").get_text() == "calls: 3"  # the hook's markup
+    assert page.html.select_one("#tab-files p.files").get_text() == "none"
     assert user_page.html.select_one(".zg-tabs") is None
+
+
+def test_detail_tabs_left_out_are_not_drawn():
+    """A page showing some tabs only (``without``) does not call the others' html or count."""
+    from core.web.pages.detail import tabs
+
+    drawn = []
+
+    def lazy(name, value):
+        return lambda: drawn.append(name) or value
+
+    found = [[{"id": "contacts", "title": "Contacts", "html": lazy("contacts html", "<p>c</p>"),
+               "count": lazy("contacts count", 4)},
+              {"id": "orders", "title": "Orders", "html": lazy("orders html", "<p>o</p>"), "order": 5}]]
+    request = SimpleNamespace(hook=SimpleNamespace(detail_tabs=lambda **kw: found), translate=str)
+    shown = tabs(request, None, None, without={"contacts"})
+    assert [(t["id"], t["html"]) for t in shown] == [("orders", "<p>o</p>")]
+    assert drawn == ["orders html"]
 
 
 def test_detail_shows_fields_owner_and_actions(shell):

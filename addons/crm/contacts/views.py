@@ -61,10 +61,11 @@ def _errors(request, exc: records.ValidationFailed) -> dict[str, str]:
 # ---- the customer 360 view ---------------------------------------------------------------
 
 def other_tabs(request, partner: Partner) -> list[dict]:
-    """Every tab other addons put on the customer (``detail_tabs``), minus those shown as sections here."""
+    """Every tab other addons put on the customer (``detail_tabs``), minus those shown as sections here
+    (not even rendered: their ``html`` is drawn only when asked for)."""
     from core.web.pages.detail import tabs
 
-    return [t for t in tabs(request, _descriptor(request, "base.partner"), partner) if t["id"] not in OWN_SECTIONS]
+    return tabs(request, _descriptor(request, "base.partner"), partner, without=OWN_SECTIONS)
 
 
 @view_config(route_name="crm.customer360", renderer="addons.crm:contacts/templates/customer360.pt")

@@ -1,6 +1,7 @@
 """The generic detail page (fields, owner, actions, tabs from other addons) and delete."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import colander
@@ -85,16 +86,26 @@ def line_tables(request, descriptor: ModelDescriptor, record) -> list[dict[str, 
     return tables
 
 
-def tabs(request, descriptor: ModelDescriptor, record) -> list[dict[str, Any]]:
-    """Tabs other addons contribute (``detail_tabs`` hook), ordered."""
-    found = [tab for result in request.hook.detail_tabs(request=request, descriptor=descriptor, record=record)
-             for tab in (result or []) if tab.get("id") and tab.get("title") is not None]
+def tabs(request, descriptor: ModelDescriptor, record, without: Collection[str] = ()) -> list[dict[str, Any]]:
+    """Tabs other addons contribute (``detail_tabs`` hook), ordered, except those whose id is in ``without``.
 
-    def key(tab):
+    A tab's ``html`` and ``count`` may be callables (no arguments): they are called here, only for
+    the tabs kept, so that a page showing some of a record's tabs (the customer 360 page, which
+    draws contacts and activities itself) does not pay for the others' queries.
+    """
+    found = [tab for result in request.hook.detail_tabs(request=request, descriptor=descriptor, record=record)
+             for tab in (result or []) if tab.get("id") and tab.get("title") is not None
+             and tab["id"] not in without]
+    for tab in found:
+        for key in ("html", "count"):
+            if callable(tab.get(key)):
+                tab[key] = tab[key]()
+
+    def order(tab):
         title = tab["title"]
         return int(tab.get("order", 100)), str(request.translate(title) if hasattr(title, "interpolate") else title)
 
-    return sorted(found, key=key)
+    return sorted(found, key=order)
 
 
 def record_actions(request, descriptor: ModelDescriptor, record) -> list[dict[str, Any]]:
