@@ -155,6 +155,17 @@ def form_extras(request: Request, descriptor: Any, record: Any) -> list[dict[str
 
 
 @hookspec
+def form_widgets(request: Request, descriptor: Any, form: Any, record: Any) -> None:
+    """Adjust the widgets of a model's new and edit forms (``record`` None: a new record).
+
+    ``form`` is the ``deform.Form`` about to be shown or validated; change a node's widget in
+    ``form.schema`` (e.g. offer the user's usual choices first). Do not add or remove nodes:
+    the model's fields are its descriptor's and the extensions' (docs/model-extensions.md).
+    Returns nothing.
+    """
+
+
+@hookspec
 def openapi_paths(request: Request) -> dict[str, Any] | None:
     """Paths of an addon's own JSON routes for the OpenAPI document (``/api/v1/openapi.json``).
 

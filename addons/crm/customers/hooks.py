@@ -95,3 +95,13 @@ def duplicate_check_extras(request, descriptor, record):
            f'data-check-url="{escape(request.route_url("crm.customers.check"))}" '
            f'data-record-id="{record.id if record is not None else ""}"></div>')
     return [{"html": box, "js": [request.static_url("addons.crm:static/customers/check.js")], "order": 10}]
+
+
+@hookimpl(specname="form_widgets")
+def usual_choices_first(request, descriptor, form, record):
+    """The rep's usual industries and provinces first on every partner form (personal settings)."""
+    if descriptor.name != "base.partner" or request.user is None:
+        return
+    from .views import offer_usual
+
+    offer_usual(request, form)

@@ -158,8 +158,9 @@ class _UsualProvinces(DivisionWidget):
         return deform.widget.SelectWidget.serialize(self, field, cstruct, **kw)
 
 
-def _offer_usual(request, form) -> None:
-    """Put the user's usual industries and provinces first in the form's choices."""
+def offer_usual(request, form) -> None:
+    """Put the user's usual industries and provinces first in the form's choices (the
+    ``form_widgets`` hook: every partner form, crm's "New customer" page included)."""
     user_id = request.user.id
     for node in form.schema.children:
         if node.name == "industry_id" and isinstance(node.widget, ReferenceWidget):
@@ -182,8 +183,7 @@ def new_customer(request):
     descriptor = _partners(request)
     if not request.access.allowed(PARTNER, "create"):
         raise HTTPForbidden()
-    form = generic_form.make_form(request, descriptor)
-    _offer_usual(request, form)
+    form = generic_form.make_form(request, descriptor)  # usual choices first: hooks.usual_choices_first
     if request.method == "POST":
         html, record = generic_form.save(request, descriptor, form)
         if record is not None:

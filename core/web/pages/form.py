@@ -31,7 +31,9 @@ def make_form(request, descriptor: ModelDescriptor, record=None) -> deform.Form:
                                    default=request.session.get_csrf_token(), missing=""))
     use_line_editor(schema)
     button = deform.Button("save", _("Save"), css_class="btn-primary")
-    return deform.Form(schema, buttons=(button,), formid="zg-record-form")
+    form = deform.Form(schema, buttons=(button,), formid="zg-record-form")
+    request.hook.form_widgets(request=request, descriptor=descriptor, form=form, record=record)
+    return form
 
 
 def form_values(schema, record) -> dict:

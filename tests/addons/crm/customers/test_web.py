@@ -89,6 +89,27 @@ def test_a_rep_creates_a_customer_on_the_new_customer_page_with_usual_choices_fi
         assert made.owner_id == rep_id and made.is_customer and made.industry_id == textile_id
 
 
+def test_hook_form_widgets(site):
+    """The usual choices come first on the kernel's own partner forms too (crm's form_widgets hook)."""
+    _allow_create(site)
+    with site.db.session() as session:
+        textile = Industry(name="纺织服装")
+        session.add_all([Industry(name="机械制造"), textile])
+        session.flush()
+        session.add(SalesPreference(user_id=site.ids.rep, industry_ids=[textile.id], provinces=["330000"]))
+        session.commit()
+    rep, boss = browser(site, "rep"), browser(site, "boss")
+    for page in (rep.get("/m/base.partner/new"), rep.get(f"/m/base.partner/{site.ids.customer}/edit")):
+        industry = [o.get_text() for o in page.html.select('select[name="industry_id"] option')]
+        assert "纺织服装" in industry[:3]
+        provinces = [o["value"] for o in page.html.select('select[name="province"] option')]
+        assert provinces[1] == "330000"
+    # Someone without settings gets the plain order (Beijing first) and an empty industry lookup.
+    page = boss.get("/m/base.partner/new")
+    assert [o["value"] for o in page.html.select('select[name="province"] option')][1] == "110000"
+    assert "纺织服装" not in page.text
+
+
 def test_the_personal_settings_page(site):
     client = browser(site, "rep")
     page = client.get("/crm/preferences")
