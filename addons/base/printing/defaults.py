@@ -3,6 +3,8 @@
 Seeded when base is installed (envelopes and address labels for partners and contacts)
 and when an addon with document types is installed (a document template for each of
 its types). Their texts are Chinese: they print the company's documents (docs/printing.md).
+Any other record type starts from the generic page (``record.html``: every field, then
+the line fields as tables), which the form of a new template holds until it is replaced.
 """
 from __future__ import annotations
 
@@ -21,6 +23,15 @@ MAILING_MODELS = ("base.partner", "base.contact")
 
 def _read(name: str) -> str:
     return (HERE / name).read_text(encoding="utf-8")
+
+
+def record_source() -> str:
+    """The generic page of any record: the company header, every field, each line field as a table."""
+    return _read("record.html")
+
+
+def record_css() -> str:
+    return _read("record.css")
 
 
 def chinese(title, catalog=None) -> str:

@@ -8,7 +8,7 @@ from core.descriptors import models_for
 from core.i18n import _
 
 from ..documents.types import document_types
-from . import services
+from . import defaults, services
 from .models import KINDS, ORIENTATIONS, PAPERS
 
 KIND_TITLES = {"document": _("Document"), "envelope": _("Envelope"), "label": _("Label sheet")}
@@ -70,10 +70,13 @@ def print_template_schema(request) -> colander.SchemaNode:
                                    validator=colander.Range(1, 40)))
     schema.add(colander.SchemaNode(colander.Integer(), name="label_columns", title=_("Labels across"),
                                    missing=3, validator=colander.Range(1, 10)))
+    # A new template starts from the generic page (every field, then line fields as tables).
     schema.add(colander.SchemaNode(colander.String(), name="source", title=_("Template (HTML)"), missing="",
+                                   default=defaults.record_source(),
                                    widget=deform.widget.TextAreaWidget(rows=20, css_class="zg-code"),
                                    validator=colander.All(colander.Length(max=200_000), _template_validator)))
     schema.add(colander.SchemaNode(colander.String(), name="css", title=_("Style sheet (CSS)"), missing="",
+                                   default=defaults.record_css(),
                                    widget=deform.widget.TextAreaWidget(rows=8, css_class="zg-code"),
                                    validator=colander.Length(max=100_000)))
     schema.add(colander.SchemaNode(colander.Boolean(), name="is_default", title=_("Default for its record type"),

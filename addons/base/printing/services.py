@@ -166,29 +166,102 @@ def printable(node) -> bool:
     return show is None or "print" in show
 
 
+def _shown(obj, name: str, value: Any) -> Any:
+    """What a field shows: the related record for ``<x>_id`` (``partner_id`` → ``partner``), else ``value``."""
+    if name.endswith("_id") and value is not None:
+        related = getattr(obj, name[:-3], None)
+        if related is not None and not isinstance(related, (int, str)):
+            return related
+    return value
+
+
+def _title(node, translate: Translate) -> str:
+    return translate(node.title) if node.title is not None else node.name
+
+
+def _bound(session: Session, descriptor: ModelDescriptor, record, request=None, user=None):
+    return records.bound_schema(descriptor, session, request, record, user)
+
+
 def record_fields(session: Session, descriptor: ModelDescriptor, record, request=None, user=None,
-                  translate: Translate = _plain) -> list[dict[str, Any]]:
+                  translate: Translate = _plain, schema=None) -> list[dict[str, Any]]:
     """The record's schema fields: ``name``, ``label``, ``text`` (as displayed), ``value`` (raw).
 
-    Without a descriptor: the columns of the record's table, labelled by their names."""
+    Line fields are left out (:func:`record_tables`). Without a descriptor: the columns of
+    the record's table, labelled by their names. ``schema``: the bound schema, when the
+    caller has it already."""
     if descriptor is None:
         return [{"name": c.key, "label": c.key, "text": text_of(getattr(record, c.key, None), None, translate),
                  "value": plain_value(getattr(record, c.key, None))}
                 for c in sa.inspect(type(record)).columns if not c.key.startswith("_")]
-    schema = records.bound_schema(descriptor, session, request, record, user)
+    schema = schema if schema is not None else _bound(session, descriptor, record, request, user)
     out = []
     for node in schema.children:
         if records.is_lines(node) or not printable(node) or node.name == "csrf_token":
             continue
         value = records.field_value(record, node)
-        if node.name.endswith("_id") and value is not None:
-            related = getattr(record, node.name[:-3], None)  # partner_id → partner
-            shown = related if related is not None and not isinstance(related, (int, str)) else value
-        else:
-            shown = value
-        out.append({"name": node.name, "label": translate(node.title) if node.title is not None else node.name,
-                    "text": text_of(shown, _choices(node), translate), "value": plain_value(value)})
+        out.append({"name": node.name, "label": _title(node, translate),
+                    "text": text_of(_shown(record, node.name, value), _choices(node), translate),
+                    "value": plain_value(value)})
     return out
+
+
+def _numeric(node) -> bool:
+    return isinstance(node.typ, (colander.Decimal, colander.Integer, colander.Float)) and not node.name.endswith("_id")
+
+
+def _columns(node, translate: Translate) -> list[dict[str, Any]]:
+    """The columns of a line field: its line's fields, then its ``detail_extra`` (computed values)."""
+    columns = [{"name": c.name, "label": _title(c, translate), "numeric": _numeric(c)}
+               for c in node.children[0].children]
+    return columns + [{"name": name, "label": translate(title), "numeric": True}
+                      for name, title in getattr(node, "detail_extra", ())]
+
+
+def line_table(node, record, request=None, translate: Translate = _plain) -> dict[str, Any]:
+    """A line field (``core.records.is_lines``) of ``record`` as a table a template can print.
+
+    ``name``, ``label``; ``columns``: ``name``, ``label``, ``numeric`` (right-align it), the
+    line schema's fields then the node's ``detail_extra`` (computed values, as the detail
+    page shows them); ``rows``: one dict per line, column name → ``name``, ``label``,
+    ``text``, ``value`` (like the entries of ``fields``); ``footer``: ``label``, ``text``
+    of the node's ``detail_footer`` (a document's totals); ``text``: the rows on one line
+    ("张伟 项目经理；李娜 技术负责人"); ``value``: the raw values, a dict per line.
+    """
+    children = node.children[0].children
+    extra = list(getattr(node, "detail_extra", ()))  # (attribute, title): computed, e.g. a line's amount
+    rows = []
+    for line in records.field_value(record, node) or ():
+        row = {}
+        for child in children:
+            value = getattr(line, child.name, None)
+            row[child.name] = {"name": child.name, "label": _title(child, translate),
+                               "text": text_of(_shown(line, child.name, value), _choices(child), translate),
+                               "value": plain_value(value)}
+        for name, title in extra:
+            value = getattr(line, name, None)
+            row[name] = {"name": name, "label": translate(title), "text": text_of(value, None, translate),
+                         "value": plain_value(value)}
+        rows.append(row)
+    footer = getattr(node, "detail_footer", None)
+    footer_rows = [{"label": translate(label) if hasattr(label, "interpolate") else str(label),
+                    "text": text_of(text, None, translate)}
+                   for label, text in (footer(request, record) if footer is not None else ())]
+    text = "；".join(" ".join(cell["text"] for cell in row.values() if cell["text"]) for row in rows)
+    return {"name": node.name, "label": _title(node, translate), "columns": _columns(node, translate), "rows": rows,
+            "footer": footer_rows, "text": text,
+            "value": [{name: cell["value"] for name, cell in row.items()} for row in rows]}
+
+
+def record_tables(session: Session, descriptor: ModelDescriptor | None, record, request=None, user=None,
+                  translate: Translate = _plain, schema=None) -> list[dict[str, Any]]:
+    """Every printable line field of the record as a table (:func:`line_table`), in form order
+    (none without a descriptor)."""
+    if descriptor is None:
+        return []
+    schema = schema if schema is not None else _bound(session, descriptor, record, request, user)
+    return [line_table(node, record, request, translate) for node in schema.children
+            if records.is_lines(node) and printable(node)]
 
 
 def _address(obj) -> dict[str, Any]:
@@ -244,11 +317,13 @@ def document_context(document, translate: Translate = _plain) -> dict[str, Any] 
 def record_context(session: Session, descriptor: ModelDescriptor | None, record, request=None, user=None,
                    translate: Translate = _plain) -> dict[str, Any]:
     """What a template sees about one record (see docs/printing.md)."""
-    fields = record_fields(session, descriptor, record, request, user, translate)
+    schema = _bound(session, descriptor, record, request, user) if descriptor is not None else None
+    fields = record_fields(session, descriptor, record, request, user, translate, schema)
+    tables = record_tables(session, descriptor, record, request, user, translate, schema)
     out: dict[str, Any] = {
         "id": record.id, "label": descriptor.label(record) if descriptor is not None else str(record),
-        "fields": fields,
-        "record": {f["name"]: f for f in fields},
+        "fields": fields, "tables": tables,
+        "record": {**{f["name"]: f for f in fields}, **{t["name"]: t for t in tables}},
         "doc": {}, "lines": [], "totals": {}, "address": _address(record),
     }
     extra = document_context(record, translate)
@@ -257,10 +332,22 @@ def record_context(session: Session, descriptor: ModelDescriptor | None, record,
     return out
 
 
+def template_names(session: Session, descriptor: ModelDescriptor, request=None, user=None,
+                   translate: Translate = _plain) -> dict[str, list[dict[str, Any]]]:
+    """What a template of ``descriptor``'s model can print, for its author: ``fields`` (``name``,
+    ``label``) and ``tables`` (``name``, ``label``, ``columns``) as :func:`record_context` gives them."""
+    schema = _bound(session, descriptor, None, request, user)
+    fields = [{"name": node.name, "label": _title(node, translate)} for node in schema.children
+              if not records.is_lines(node) and printable(node) and node.name != "csrf_token"]
+    tables = [{"name": node.name, "label": _title(node, translate), "columns": _columns(node, translate)}
+              for node in schema.children if records.is_lines(node) and printable(node)]
+    return {"fields": fields, "tables": tables}
+
+
 def sample_context() -> dict[str, Any]:
     """Empty data of every name a template may use (to try a template before saving it)."""
-    return {"company": {}, "record": {}, "fields": [], "doc": {}, "lines": [], "totals": {}, "address": {},
-            "printed_at": "", "user": {}, "label": "", "id": 0, "template": {}}
+    return {"company": {}, "record": {}, "fields": [], "tables": [], "doc": {}, "lines": [], "totals": {},
+            "address": {}, "printed_at": "", "user": {}, "label": "", "id": 0, "template": {}}
 
 
 # ---- rendering -----------------------------------------------------------------------

@@ -212,10 +212,12 @@ def editor(request):
     crumbs(request, PRINT_TEMPLATE, (template.name, request.route_url(
         "zg.model.detail", model=PRINT_TEMPLATE.name, id=template.id)), (_("Edit the template"), None))
     descriptor = models_for(request).get(template.model)
+    names = services.template_names(request.dbsession, descriptor, request, request.user, request.translate) \
+        if descriptor is not None else {"fields": [], "tables": []}
     return {"template": template, "source": source, "css": css, "errors": errors, "samples": samples,
             "chosen": chosen if chosen.isdigit() else (str(samples[0][0]) if samples else ""),
             "model_title": descriptor.title if descriptor is not None else template.model,
-            "page_title": template.name}
+            "names": names, "page_title": template.name}
 
 
 @view_config(route_name="base.print_template.try", request_method="POST")

@@ -68,7 +68,7 @@ def project_data(session, registry):
         PrintTemplate.model == "crm.project", PrintTemplate.kind == "document"))
     if not exists:
         css = (Path(__file__).parents[2] / "base" / "printing" / "defaults" / "document.css").read_text("utf-8") \
-            + "\n.info th { white-space: nowrap; width: 5.5em; }\n"
+            + "\n.info th { white-space: nowrap; width: 5.5em; }\n.section { font-size: 11pt; margin: 5mm 0 0; }\n"
         session.add(PrintTemplate(
             name="客户项目", model="crm.project", kind="document",
             source=(PRINT_DIR / "project.html").read_text("utf-8"), css=css, paper="A4", orientation="portrait",

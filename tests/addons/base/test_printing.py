@@ -203,6 +203,71 @@ def test_context_holds_plain_data_only(site, api):
     assert context["record"]["partner_id"]["text"] == "杭州西湖电器有限公司"
 
 
+# ---- line fields as tables -----------------------------------------------------------
+
+def two_lines(api, ids) -> int:
+    """A quotation of two lines: 2 motors at 1000 and 1.5 boxes of pumps at 560 (13 % tax)."""
+    payload = {"partner_id": ids.customer, "lines": [
+        {"product_id": ids.motor, "description": "一号车间电机", "quantity": "2", "unit_id": ids.unit,
+         "unit_price": "1000", "discount": "0", "tax_rate": "13"},
+        {"product_id": ids.pump, "description": "备用水泵（含安装）", "quantity": "1.5", "unit_id": ids.box,
+         "unit_price": "560", "discount": "0", "tax_rate": "13"}]}
+    return api.post("/api/v1/sale.quotation", payload, status=201)["id"]
+
+
+def test_line_fields_are_tables_in_the_context(site, api):
+    """A quotation's lines (a line field of its form) are a table: columns, rows of texts, the totals."""
+    from addons.sale.documents import QUOTATION
+
+    qid = two_lines(api, site.ids)
+    with site.db.session() as session:
+        context = services.record_context(session, QUOTATION, session.get(Quotation, qid))
+    assert [t["name"] for t in context["tables"]] == ["lines"]
+    table = context["tables"][0]
+    assert context["record"]["lines"] is table and "lines" not in [f["name"] for f in context["fields"]]
+    assert table["label"] == "Lines"
+    assert [(c["name"], c["label"]) for c in table["columns"]][:4] == [
+        ("product_id", "Product"), ("description", "Description"), ("quantity", "Quantity"), ("unit_id", "Unit")]
+    assert table["columns"][-1] == {"name": "amount_total", "label": "Amount", "numeric": True}
+    first, second = table["rows"]
+    # Related records by name (a product with its specification, as its page shows it), numbers as text.
+    assert first["product_id"]["text"] == "三相异步电机 Y2-132M-4" and first["product_id"]["value"] == site.ids.motor
+    assert second["description"]["text"] == "备用水泵（含安装）" and second["unit_id"]["text"] == "箱"
+    assert second["quantity"]["text"] == "1.5" and second["amount_total"]["text"] == "840"  # prices include tax
+    assert [row["label"] for row in table["footer"]] == ["Untaxed amount", "Tax", "Total (CNY)"]
+    assert table["footer"][-1]["text"] == "2840.00"
+    assert table["text"].startswith("三相异步电机 Y2-132M-4 一号车间电机 2 台 1000")
+    # A business document's own ``lines`` stay as they were.
+    assert [line["product"] for line in context["lines"]] == ["三相异步电机", "离心水泵"]
+
+
+def test_the_generic_template_prints_fields_then_line_fields_as_tables(site, api):
+    """The page a new template starts from: every field, then each line field as a table, in the
+    reader's language, through the HTML preview and the PDF."""
+    from addons.base.printing import defaults
+
+    qid = two_lines(api, site.ids)
+    set_source(site, template_id(site, "sale.quotation"), defaults.record_source(), defaults.record_css())
+    client = browser(site)
+    page = client.get("/base/print/sale.quotation/preview", {"ids": qid})
+    assert page.html.select_one("table.fields").get_text().count("杭州西湖电器有限公司") == 1
+    assert page.html.select_one("h2.table-title").get_text() == "Lines"
+    grid = page.html.select_one("table.grid")
+    assert [th.get_text() for th in grid.select("thead th")] == [
+        "序号", "Product", "Description", "Quantity", "Unit", "Unit price", "Discount %", "Tax rate %", "Amount"]
+    rows = [[td.get_text() for td in tr.select("td")] for tr in grid.select("tbody tr")]
+    assert rows == [["1", "三相异步电机 Y2-132M-4", "一号车间电机", "2", "台", "1000", "0", "13", "2000"],
+                    ["2", "离心水泵 IS80", "备用水泵（含安装）", "1.5", "箱", "560", "0", "13", "840"]]
+    assert [th.get_text() for th in grid.select("tfoot th")] == ["Untaxed amount", "Tax", "Total (CNY)"]
+    assert grid.select("tfoot td")[-1].get_text() == "2,840.00"
+    # The same page in Chinese, as a PDF.
+    client.app.extra_environ["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    _pages, text = pdf_text(client.get("/base/print/sale.quotation/pdf", {"ids": qid}).body)
+    flat = "".join(text.split())
+    assert "明细" in flat and "产品" in flat and "金额" in flat
+    assert "一号车间电机" in flat and "备用水泵（含安装）" in flat and "离心水泵" in flat
+
+
 # ---- who may print what --------------------------------------------------------------
 
 def test_a_record_outside_the_users_scope_cannot_be_printed(site, api, seller_api):

@@ -69,6 +69,11 @@ def test_editor_previews_unsaved_changes_and_saves_checked_templates(site, api):
     client = browser(site)
     page = client.get(f"/base/print-templates/{template}/editor")
     assert "报价单" in page.html.select_one("textarea[name=source]").get_text()
+    # What the author can print: the fields and the line fields (tables) with their columns.
+    assert "{{ tables }}" in page.html.select_one(".zg-muted").get_text()
+    names = page.html.select_one("details.zg-print-names").get_text(" ", strip=True)
+    assert "{{ record.partner_id.text }} Customer" in names
+    assert "{% for row in record.lines.rows %}" in names and "{{ row.description.text }} Description" in names
     assert [o["value"] for o in page.html.select("select[name=record] option")] == [str(qid)]
     token = page.html.select_one('meta[name="csrf-token"]')["content"]
     source = page.html.select_one("textarea[name=source]").get_text().replace("报价单", "报价确认书")
@@ -122,3 +127,11 @@ def test_one_default_per_model_and_kind(site, api):
     errors = api.post("/api/v1/base.print_template", {"name": "x", "model": "no.such", "source": ""},
                       status=400)["errors"]
     assert "model" in errors
+
+
+def test_a_new_template_starts_from_the_generic_page(site):
+    """The form of a new template holds the generic page: every field, then line fields as tables."""
+    page = browser(site).get("/m/base.print_template/new")
+    source = page.html.select_one("textarea[name=source]").get_text()
+    assert "{% for f in fields %}" in source and "{% for t in tables %}" in source
+    assert ".grid" in page.html.select_one("textarea[name=css]").get_text()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 
 import openpyxl
+import pypdf
 import sqlalchemy as sa
 
 from addons.base.printing.models import PrintTemplate
+from core.security.models import User
 
 from ..conftest import api, browser
 from .conftest import project_payload
@@ -84,3 +86,25 @@ def test_export_and_print(project_site):
     preview = browser(site, "rep").get(f"/base/print/crm.project/preview?ids={made['id']}")
     assert "客户项目" in preview.text and made["number"] in preview.text and "西湖电器仓储物流项目" in preview.text
     assert "860,000.00" in preview.text
+
+
+def test_the_printout_lists_the_members(project_site):
+    """The project template prints the members table: each colleague with their role (HTML and PDF)."""
+    site = project_site
+    with site.db.session() as session:
+        session.get(User, site.ids.rep).name = "张伟"
+        session.get(User, site.ids.rep2).name = "李娜"
+        session.commit()
+    made = _make(site, members=[{"user_id": site.ids.rep, "role": "项目经理"},
+                                {"user_id": site.ids.rep2, "role": "技术负责人"}])
+    alone = _make(site, name="无成员的项目")
+    client = browser(site, "rep")
+    preview = client.get(f"/base/print/crm.project/preview?ids={made['id']}")
+    rows = [[td.get_text() for td in tr.select("td")] for tr in preview.html.select("table.members tbody tr")]
+    assert rows == [["1", "张伟", "项目经理"], ["2", "李娜", "技术负责人"]]
+    pdf = client.get(f"/base/print/crm.project/pdf?ids={made['id']}")
+    text = "".join("".join(page.extract_text().split()) for page in pypdf.PdfReader(io.BytesIO(pdf.body)).pages)
+    assert "项目成员" in text and "张伟" in text and "项目经理" in text and "李娜" in text and "技术负责人" in text
+    # A project without members prints no empty table.
+    empty = client.get(f"/base/print/crm.project/preview?ids={alone['id']}")
+    assert "无成员的项目" in empty.text and not empty.html.select("table.members")
