@@ -124,17 +124,27 @@ def _attr(model, name: str):
     return attr
 
 
-def search_clause(descriptor: ModelDescriptor, text: str):
+def owner_hint(descriptor: ModelDescriptor, access: Access | None) -> int | None:
+    """The user whose records alone a search of ``descriptor`` can find: the user's own id when
+    their record scope is "own" (then the search index narrows its matches to them), else None."""
+    if access is None or not descriptor.owned or access.user_id is None:
+        return None
+    return access.user_id if access.scope(descriptor.name) == "own" else None
+
+
+def search_clause(descriptor: ModelDescriptor, text: str, access: Access | None = None):
     """The search box, as a WHERE clause (None for an empty search).
 
     A model with a search index (docs/search.md) is searched through ``zg_search``:
     characters, pinyin, initials, phone fragments, every term required. Otherwise
     any ``search_fields`` attribute contains ``text`` (case-insensitive, a scan).
+    With ``access``, a user whose scope is "own" searches their own records' index
+    entries only (:func:`owner_hint`): the record scope still applies as always.
     """
     text = _clean_text(text or "").strip()
     extra = custom.search_clause(descriptor, text)  # searchable custom fields (an effective descriptor)
     if text and descriptor.search_index is not None:
-        clause = search.search_clause(descriptor.model, text)
+        clause = search.search_clause(descriptor.model, text, owner_hint(descriptor, access))
         return clause if extra is None else sa.or_(clause, extra)
     if not text or not descriptor.search_fields and extra is None:
         return None
@@ -249,7 +259,7 @@ def select(descriptor: ModelDescriptor, access: Access, q: str | None = None,
     if not access.allowed(descriptor.name, action):
         raise Forbidden(descriptor.permission(action))
     query = sa.select(descriptor.model).where(access.filter(descriptor, action))
-    clause = search_clause(descriptor, q or "")
+    clause = search_clause(descriptor, q or "", access if action == "read" else None)
     if clause is not None:
         query = query.where(clause)
     for clause in filter_clauses(descriptor, filters or {}, access):
@@ -286,7 +296,8 @@ def count_query(descriptor: ModelDescriptor, access: Access, scan: bool = False,
     if not text or descriptor.search_index is None or getattr(descriptor, "custom_search", ()):
         return select(descriptor, access, **kw)
     plain = select(descriptor, access, **{**kw, "q": None})
-    return search.join_matches(plain, descriptor.model, text, scan=scan)
+    return search.join_matches(plain, descriptor.model, text, scan=scan,
+                               owner_id=owner_hint(descriptor, access) if kw.get("action", "read") == "read" else None)
 
 
 def _indexed_order(descriptor: ModelDescriptor, sort: str | None) -> bool:

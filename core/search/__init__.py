@@ -39,10 +39,13 @@ class SearchIndex:
         return (*self.names, *self.texts, *self.phones)
 
     def document(self, obj) -> str:
-        """The text ``obj`` (a record, or a row with the same attribute names) is found by."""
+        """The text ``obj`` (a record, or a row with the same attribute names) is found by.
+
+        With the owner's key when ``obj`` has an ``owner_id`` (see ``text.OWNER_KEY``)."""
         from .text import document, values
 
-        return document(values(obj, self.names), values(obj, self.texts), values(obj, self.phones))
+        return document(values(obj, self.names), values(obj, self.texts), values(obj, self.phones),
+                        owner_id=getattr(obj, "owner_id", None))
 
 
 def index_of(cls) -> SearchIndex | None:

@@ -19,7 +19,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 
 from . import ddl
 from .models import SearchEntry
-from .text import terms
+from .text import owner_pattern, terms
 
 
 def _like(pattern: str) -> str:
@@ -100,23 +100,27 @@ def _compile_any(element: FoundIn, compiler, **kw) -> str:
     return f"{column} = ANY(ARRAY{found})"
 
 
-def search_clause(model, query: str):
+def search_clause(model, query: str, owner_id: int | None = None):
     """Records of ``model`` found by ``query`` (None for an empty query).
 
     Every term must match (``zhang 138`` is a name and a phone); a query with no
-    usable term (only punctuation) finds nothing.
+    usable term (only punctuation) finds nothing. ``owner_id``: only records that user
+    owns can be wanted (their record scope is "own"): the index narrows the matches to
+    them (``text.OWNER_KEY``).
     """
     if not (query or "").strip():
         return None
     patterns = terms(query)
     if not patterns:
         return sa.false()
+    if owner_id is not None:
+        patterns.append(owner_pattern(owner_id))
     found = sa.select(SearchEntry.record_id).where(
         SearchEntry.table_name == model.__tablename__, TermsMatch(patterns))
     return FoundIn(model.id, found)
 
 
-def join_matches(query, model, text: str, scan: bool = False):
+def join_matches(query, model, text: str, scan: bool = False, owner_id: int | None = None):
     """``query`` (a SELECT of ``model``) joined to the ``zg_search`` rows matching ``text``.
 
     The same records as ``query.where(search_clause(model, text))`` (one index row per
@@ -132,12 +136,17 @@ def join_matches(query, model, text: str, scan: bool = False):
     PostgreSQL the planner cannot be told, and pg_trgm's row estimate is no guide: it took
     the bitmap for "康" (13,540 matches in a million, estimated 100) and spent 430 ms
     fetching and sorting every match for 20 of them; the walk takes about 1 ms.
+
+    ``owner_id``: as for :func:`search_clause` (the index match narrowed to that user's records;
+    the walk does not need it).
     """
     if not (text or "").strip():
         return None
     patterns = terms(text)
     if not patterns:
         return query.where(sa.false())
+    if owner_id is not None and not scan:
+        patterns.append(owner_pattern(owner_id))
     if scan:
         match = sa.and_(*[sa.func.coalesce(SearchEntry.text, "").like(_like(p), escape="\\") for p in patterns])
     else:

@@ -38,6 +38,11 @@ def _changed(obj, fields) -> bool:
     return False
 
 
+def _watched(obj, index) -> tuple[str, ...]:
+    """The attributes whose change rewrites the text: the index's fields, and the owner (its key)."""
+    return (*index.fields, "owner_id") if hasattr(type(obj), "owner_id") else index.fields
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _flush_context) -> None:
     gone: list[dict] = []
@@ -50,7 +55,7 @@ def _after_flush(session: Session, _flush_context) -> None:
             rows.append({"table_name": key["t"], "record_id": key["r"], "text": index.document(obj)})
     for obj in session.dirty:
         index = _index(obj)
-        if index is not None and _changed(obj, index.fields):
+        if index is not None and _changed(obj, _watched(obj, index)):
             key = {"t": obj.__tablename__, "r": obj.id}
             gone.append(key)
             rows.append({"table_name": key["t"], "record_id": key["r"], "text": index.document(obj)})
@@ -79,12 +84,38 @@ def write(conn: Connection, gone: list[dict], rows: list[dict]) -> None:
         conn.execute(sa.insert(SearchEntry), rows)
 
 
+def refresh(conn: Connection, cls, ids: Iterable[int]) -> int:
+    """Rewrite the entries of the records ``ids`` of the model class ``cls`` from their rows.
+
+    For code that changes indexed columns (or the owner) with an UPDATE statement rather than
+    through the ORM: base moves a partner's contacts to its new owner that way. Returns how
+    many entries were written.
+    """
+    from . import index_of
+
+    index = index_of(cls)
+    ids = list(ids)
+    if index is None or not ids:
+        return 0
+    table = cls.__table__
+    fields = (*index.fields, "owner_id") if "owner_id" in table.c else index.fields
+    written = 0
+    for start in range(0, len(ids), DELETE_CHUNK):
+        rows = conn.execute(sa.select(table.c.id, *[table.c[f] for f in fields])
+                            .where(table.c.id.in_(ids[start:start + DELETE_CHUNK]))).all()
+        write(conn, [{"t": table.name, "r": r.id} for r in rows], entries(table.name, index, rows))
+        written += len(rows)
+    return written
+
+
 def entries(table_name: str, index, records: Iterable) -> list[dict]:
     """``zg_search`` rows for ``records`` (objects or rows with ``id`` and the index's fields)."""
     return [{"table_name": table_name, "record_id": r.id, "text": index.document(r)} for r in records]
 
 
 def _chunks(conn: Connection, table_name: str, fields) -> Iterator[list]:
+    if "owner_id" in {c["name"] for c in sa.inspect(conn).get_columns(table_name)}:
+        fields = (*fields, "owner_id")  # the owner's key (text.OWNER_KEY)
     table = sa.table(table_name, sa.column("id"), *[sa.column(f) for f in fields])
     last = None
     while True:

@@ -4,6 +4,7 @@ Every test runs on SQLite and PostgreSQL: the same queries, the engine's own ind
 """
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from core.db import Database
 from core.lifecycle import Lifecycle
 from core.search.models import SearchEntry
 from core.search.sync import entries
+from core.search.text import owner_key
 from core.security.access import Access
 from core.security.models import Role, RoleGrant, User
 from core.security.registration import USER
@@ -107,6 +109,70 @@ def test_the_scope_still_applies(db_url):
         assert names(session, me, "zsf", NOTE) == names(session, me, "订单", NOTE) == {"张三丰的订单"}
         assert names(session, me, "zhang", NOTE) == {"张三丰的订单", "other"}  # bodies are found as typed
         assert names(session, Access(session, theirs), "zsf", NOTE) == {"张三丰 visit"}
+    db.dispose()
+
+
+def test_a_search_in_scope_own_follows_the_records_owner(db_url):
+    """Someone who sees only their own records searches their own index entries (the owner's key):
+    a record handed over is found by its new owner at once, and no longer by the old one."""
+    db = installed(db_url)
+    with db.session() as session:
+        role = Role(name="Clerks", grants=[RoleGrant(model="notes.note", actions="read", scope="own")])
+        mine, theirs = User(login="me", name="Me", roles=[role]), User(login="you", name="You", roles=[role])
+        boss = User(login="boss", name="Boss", is_admin=True)
+        session.add_all([mine, theirs, boss])
+        session.flush()
+        note = Note(title="张三丰的订单", owner_id=mine.id)
+        session.add_all([note, Note(title="张三丰 visit", owner_id=theirs.id)])
+        session.commit()
+        me, you = Access(session, mine), Access(session, theirs)
+        assert records.owner_hint(NOTE, me) == mine.id and records.owner_hint(NOTE, Access(session, boss)) is None
+        assert names(session, me, "zsf", NOTE) == {"张三丰的订单"}
+        note.owner_id = theirs.id  # handed over (the kernel's transfer does the same)
+        session.commit()
+        assert names(session, me, "zsf", NOTE) == set()
+        assert names(session, you, "zsf", NOTE) == {"张三丰的订单", "张三丰 visit"}
+        assert names(session, Access(session, boss), "zsf", NOTE) == {"张三丰的订单", "张三丰 visit"}
+        # A text that looks like someone's key finds nothing outside the scope.
+        assert names(session, me, owner_key(theirs.id), NOTE) == set()
+    db.dispose()
+
+
+@pytest.mark.parametrize("filler", [0, 20_001], ids=["row by row", "index rebuilt"])
+def test_the_migration_gives_existing_records_their_owner_key(db_url, filler):
+    db = installed(db_url)
+    if filler:  # past REBUILD_FROM entries the migration drops the trigram index and builds it again
+        with db.engine.begin() as conn:
+            conn.execute(sa.insert(SearchEntry), [{"table_name": "elsewhere", "record_id": i, "text": f" w{i} "}
+                                                  for i in range(filler)])
+    with db.session() as session:
+        role = Role(name="Clerks", grants=[RoleGrant(model="notes.note", actions="read", scope="own")])
+        mine = User(login="me", name="Me", roles=[role])
+        session.add(mine)
+        session.flush()
+        session.add(Note(title="张三丰的订单", owner_id=mine.id))
+        session.commit()
+        mine_id = mine.id
+    catalog = fixture_catalog("notes")
+    with db.engine.begin() as conn:  # as written before core_0009: no key
+        migrate._run(conn, catalog, "core_0008", upgrade=False)
+    with db.session() as session:
+        text = session.scalar(sa.select(SearchEntry.text).where(SearchEntry.table_name == "notes_note"))
+        assert owner_key(mine_id) not in text
+        assert names(session, Access(session, session.get(User, mine_id)), "zsf", NOTE) == set()
+    with db.engine.begin() as conn:
+        migrate.upgrade(conn, catalog, migrate.CORE_BRANCH)
+    with db.session() as session:
+        assert names(session, Access(session, session.get(User, mine_id)), "zsf", NOTE) == {"张三丰的订单"}
+        session.add(Note(title="李小龙的订单", owner_id=mine_id))  # the index is kept up to date afterwards
+        session.commit()
+        assert names(session, Access(session, session.get(User, mine_id)), "lxl", NOTE) == {"李小龙的订单"}
+    with db.engine.connect() as conn:  # and is there, whichever way it was updated
+        inspector = sa.inspect(conn)
+        if db.dialect == "sqlite":
+            assert inspector.has_table("zg_search_fts")
+        else:
+            assert "ix_zg_search_text_trgm" in {i["name"] for i in inspector.get_indexes("zg_search")}
     db.dispose()
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from core.search import SearchIndex
 from core.search.query import fts_query
-from core.search.text import document, readings, terms
+from core.search.text import document, owner_key, owner_pattern, readings, terms
 
 
 def words(text: str) -> set[str]:
@@ -68,6 +68,17 @@ def test_a_search_index_reads_the_record_attributes():
     text = SearchIndex(names=["name"], texts=["login"], phones=["phone"]).document(Person())
     assert {"李四", "lisi", "ls"} <= words(text)
     assert SearchIndex(names=["a"], texts=["b"], phones=["c"]).fields == ("a", "b", "c")
+
+
+def test_a_record_with_an_owner_carries_the_owner_key():
+    class Note:
+        id, title, owner_id = 1, "拜访", 17
+
+    text = SearchIndex(names=["title"]).document(Note())
+    assert "qxraa" in words(text) and owner_pattern(17) in text
+    assert "qx" not in document(names=["拜访"])  # no owner, no key
+    # Letters, lowest first: the key's first trigram already tells most owners apart.
+    assert [owner_key(n) for n in (1, 2, 27, 17576)] == ["qxbaa", "qxcaa", "qxbba", "qxaaab"]
 
 
 def test_query_terms():

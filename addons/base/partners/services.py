@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.i18n import _
 from core.records import ValidationFailed
+from core.search import sync as search_sync
 
 from .. import sequences
 from .models import ROLES, BankAccount, Contact, Partner, Tag
@@ -268,6 +269,9 @@ def follow_partner_owner(session: Session, flush_context, instances) -> None:
         if not (state.attrs.owner_id.history.has_changes() or state.attrs.department_id.history.has_changes()):
             continue
         for model in (Contact, BankAccount):
-            session.execute(sa.update(model).where(model.partner_id == obj.id)
-                            .values(owner_id=obj.owner_id, department_id=obj.department_id)
-                            .execution_options(synchronize_session="fetch"))
+            moved = session.execute(sa.update(model).where(model.partner_id == obj.id)
+                                    .values(owner_id=obj.owner_id, department_id=obj.department_id)
+                                    .returning(model.id)
+                                    .execution_options(synchronize_session="fetch")).scalars().all()
+            # The search text carries the owner's key (docs/search.md): an UPDATE is not seen by the index.
+            search_sync.refresh(session.connection(), model, moved)
