@@ -6,6 +6,8 @@ and ``{"city": "…"}`` with a 400 in the API.
 """
 from __future__ import annotations
 
+import functools
+
 import colander
 import deform
 from stdnum.cn import uscc
@@ -81,8 +83,7 @@ class DivisionWidget(deform.widget.SelectWidget):
         attributes = {"data-zg-division": str(level)}
         if request is not None:
             attributes["data-zg-divisions-url"] = request.route_url("base.partners.divisions")
-        values = [(d.code, d.name) for d in _level(level)]
-        super().__init__(values=values, attributes=attributes, **kw)
+        super().__init__(values=list(_level(level)), attributes=attributes, **kw)
 
     def serialize(self, field, cstruct, **kw):
         current = divisions.get(cstruct if isinstance(cstruct, str) else "")
@@ -95,9 +96,11 @@ class DivisionWidget(deform.widget.SelectWidget):
         return super().serialize(field, cstruct, **kw)
 
 
-def _level(level: int) -> list[divisions.Division]:
+@functools.cache
+def _level(level: int) -> list[tuple[str, str]]:
+    """``(code, name)`` of every division of ``level`` (read once: forms and lists are built per request)."""
     by_code, _children = divisions._tree()
-    return [d for d in by_code.values() if d.level == level]
+    return [(d.code, d.name) for d in by_code.values() if d.level == level]
 
 
 def address_nodes(schema: colander.SchemaNode, empty_country=None) -> None:

@@ -109,9 +109,10 @@ def list_view(request):
         page = records.page(session, descriptor, access, page=state.page, size=state.size,
                             q=state.q, filters=filters, sort=state.sort or None)
     schema = records.bound_schema(descriptor, session, request, user=request.user)
-    cells = Cells(request, descriptor, user_columns(session, request.user, descriptor), schema)
-    all_cells = Cells(request, descriptor, [n for n, _shown in column_choices(session, request.user, descriptor)],
-                      schema)
+    shown = user_columns(session, request.user, descriptor)
+    cells = Cells(request, descriptor, shown, schema)
+    all_cells = Cells(request, descriptor,
+                      [n for n, _shown in column_choices(session, request.user, descriptor, shown)], schema)
     crumbs(request, None, (descriptor.title_plural, None))
     return {
         "descriptor": descriptor,

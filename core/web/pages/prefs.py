@@ -82,9 +82,12 @@ def save_default_columns(session: Session, descriptor: ModelDescriptor, names: S
     return names
 
 
-def column_choices(session: Session, user: User | None, descriptor: ModelDescriptor) -> list[tuple[str, bool]]:
-    """Every column as (name, shown): the shown ones in the user's order, then the others."""
-    shown = user_columns(session, user, descriptor)
+def column_choices(session: Session, user: User | None, descriptor: ModelDescriptor,
+                   shown: Sequence[str] | None = None) -> list[tuple[str, bool]]:
+    """Every column as (name, shown): the shown ones in the user's order, then the others.
+
+    ``shown``: the user's columns when the caller has read them already (``user_columns``)."""
+    shown = user_columns(session, user, descriptor) if shown is None else shown
     rest = [c.name for c in columns_of(descriptor) if c.name not in shown]
     return [(n, True) for n in shown] + [(n, False) for n in rest]
 
