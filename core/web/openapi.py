@@ -146,6 +146,8 @@ def _constraints(node, schema: dict, column) -> None:
             del schema["format"]
             schema["anyOf"] = [{"format": "email"}, {"maxLength": 0}]
     default = _json_default(node.missing) if optional(node) else colander.null
+    if isinstance(default, (int, float)) and not isinstance(default, bool) and kind == "string":
+        default = str(default)  # a decimal written as a string (``missing=0`` on a Decimal field: "0")
     if default is not colander.null and default is not None:
         schema["default"] = default
 
@@ -242,6 +244,8 @@ def record_schemas(request, descriptor: ModelDescriptor) -> dict[str, dict]:
         for field in ("owner_id", "department_id"):
             out["properties"][field] = {"type": ["integer", "null"], "readOnly": True}
             out["required"].append(field)
+    # A read-only field may be in the schema too (shown on forms, never written): listed once.
+    out["required"] = list(dict.fromkeys(out["required"]))
     out["title"] = _text(request, descriptor.title)
     _translate_titles(request, out)
     result = {name: out}
