@@ -15,12 +15,13 @@ import contextlib
 import socket
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
-from core.db import Database, _databases
+from core.addons import Catalog, load_addon
+from core.db import Database, _databases, get_database
 from core.testing import fresh_database_url, install_cached
 from core.web import make_app
 from tests.conftest import fixture_catalog
@@ -67,11 +68,14 @@ def db_url(engine_name) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def serve(db_url: str, catalog, prepare: Callable[[Database], None], threads: int = 16) -> Iterator[str]:
+def serve(db_url: str, catalog, prepare: Callable[[Database], None], threads: int = 16,
+          plugins: Sequence = ()) -> Iterator[str]:
     """Prepare the database (``prepare(db)``), then serve the back office on a free port.
 
     Yields the base URL (``http://127.0.0.1:<port>``). Browser tests of an addon call this
-    from their own ``server`` fixture with their catalog and data.
+    from their own ``server`` fixture with their catalog and data (crm's: ``crm_server``).
+    ``plugins``: test-only hook implementations registered in the served database's registry
+    while it is served (standing for another addon, e.g. its tabs on a customer).
     """
     from waitress import wasyncore
     from waitress.server import create_server
@@ -80,6 +84,12 @@ def serve(db_url: str, catalog, prepare: Callable[[Database], None], threads: in
     prepare(db)
     db.dispose()
     app = make_app({"zhanggui.db_url": db_url, **SETTINGS}, catalog=catalog)
+    pm = app.registry.zg_registries.get(get_database(db_url)).pm if plugins else None
+    names = [f"browser-test-plugin-{i}" for i in range(len(plugins))]
+    for name, plugin in zip(names, plugins):
+        if pm.has_plugin(name):  # a registry kept from an earlier test of this process
+            pm.unregister(name=name)
+        pm.register(plugin, name=name)
     srv = create_server(app, host="127.0.0.1", port=_free_port(), threads=threads, asyncore_loop_timeout=0.1)
     thread = threading.Thread(target=srv.run, name="browser-test-server", daemon=True)
     thread.start()
@@ -92,6 +102,8 @@ def serve(db_url: str, catalog, prepare: Callable[[Database], None], threads: in
     srv.trigger.pull_trigger(lambda: wasyncore.close_all(srv._map))
     thread.join(5)
     srv.task_dispatcher.shutdown(timeout=5)
+    for name in names:
+        pm.unregister(name=name)
     served = _databases.pop(str(db_url), None)
     if served is not None:
         served.dispose()
@@ -116,13 +128,43 @@ def server(db_url) -> Iterator[str]:
         yield url
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "crm_server(addons=[...], plugins=[...]): what crm_server serves "
+                                       "besides base + crm (more addons installed with their demo data, "
+                                       "test-only hook implementations)")
+
+
 @pytest.fixture
-def open_page(browser, server) -> Iterator[Callable]:
+def crm_server(db_url, request) -> Iterator[str]:
+    """The back office with base + crm and crm's demo data, on a free port: crm's browser tests.
+
+    A test (or a module, with ``pytestmark``) asks for more with the marker
+    ``@pytest.mark.crm_server(addons=["sale"], plugins=[SomeTab()])``: addons installed beside
+    crm (their demo data too) and test-only plugins (see :func:`serve`). ``open_page`` opens
+    its pages on this server when the test asks for it instead of ``server``.
+    """
+    marker = request.node.get_closest_marker("crm_server")
+    options = marker.kwargs if marker is not None else {}
+    addons = ["crm", *options.get("addons", ())]
+    catalog = Catalog([load_addon(f"addons.{name}") for name in ("base", *addons)])
+    with serve(db_url, catalog, with_demo(catalog, addons), plugins=options.get("plugins", ())) as url:
+        yield url
+
+
+#: The server fixtures a test may use; ``open_page`` starts the one the test asks for.
+SERVERS = ("crm_server", "server")
+
+
+@pytest.fixture
+def open_page(browser, request) -> Iterator[Callable]:
     """``open_page(locale="zh-CN", viewport=DESKTOP, **context_options)``: a page in a new
     browser context (its own cookies: another person, or another device).
 
-    A JavaScript error on any of these pages fails the test.
+    The test's server (``crm_server`` when the test asks for it, else ``server``) is up before
+    the first page and stops after the last one closes. A JavaScript error on any of these
+    pages fails the test.
     """
+    request.getfixturevalue(next((name for name in SERVERS if name in request.fixturenames), "server"))
     contexts = []
     errors: list[str] = []  # uncaught JavaScript errors
 

@@ -2,13 +2,10 @@
 profile, the contacts tree, recent activities, opportunities and a tab another addon adds,
 then sends a quick email and sees it queued and logged — in Chinese and in English.
 
-The server has base + crm with the demo data, and a test plugin standing for another addon
+The server (conftest's ``crm_server``) has base + crm with the demo data, and a test plugin standing for another addon
 (as sale's orders would) that puts a tab on customers through ``detail_tabs``.
 """
 from __future__ import annotations
-
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,23 +15,10 @@ from addons.base.activities.models import Activity
 from addons.base.outbox.models import OutboxMessage
 from addons.base.partners.models import Contact, Partner
 from addons.crm.models import Opportunity
-from core.addons import Catalog, load_addon
-from core.db import _databases, get_database
 from core.hookspecs import hookimpl
 from core.security import demo
-from core.testing import install_cached
-from core.web import make_app
 
-from .conftest import _free_port
-from .support import SETTINGS, db_session, sign_in
-
-SHOTS = Path("/tmp/shots/crm-360")
-
-
-def _shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, animations="disabled")
+from .support import db_session, shot, sign_in
 
 
 class OrdersTab:
@@ -49,32 +33,7 @@ class OrdersTab:
                          "<tr><td>SO202611-0012</td><td>待审批</td></tr></table>"}]
 
 
-@pytest.fixture
-def server(db_url) -> Iterator[str]:
-    """base + crm with the demo data and the test tab plugin, served on a free port."""
-    import threading
-
-    from waitress import wasyncore
-    from waitress.server import create_server
-
-    catalog = Catalog([load_addon("addons.base"), load_addon("addons.crm")])
-    install_cached(db_url, catalog, ["crm"], demo=True)
-    app = make_app({"zhanggui.db_url": db_url, **SETTINGS}, catalog=catalog)
-    pm = app.registry.zg_registries.get(get_database(db_url)).pm
-    if pm.has_plugin("test-orders"):  # a registry kept from an earlier test of this process
-        pm.unregister(name="test-orders")
-    pm.register(OrdersTab(), name="test-orders")
-    srv = create_server(app, host="127.0.0.1", port=_free_port(), threads=8, asyncore_loop_timeout=0.1)
-    thread = threading.Thread(target=srv.run, name="browser-test-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.effective_port}"
-    srv.trigger.pull_trigger(lambda: wasyncore.close_all(srv._map))
-    thread.join(5)
-    srv.task_dispatcher.shutdown(timeout=5)
-    pm.unregister(name="test-orders")
-    served = _databases.pop(str(db_url), None)
-    if served is not None:
-        served.dispose()
+pytestmark = pytest.mark.crm_server(plugins=[OrdersTab()])  # conftest's crm_server, with the tab
 
 
 def _customer(session, login: str) -> Partner:
@@ -88,7 +47,7 @@ def _customer(session, login: str) -> Partner:
 
 
 @pytest.mark.parametrize("locale,lang", [("zh-CN", "zh"), ("en-US", "en")])
-def test_rep_opens_the_360_view_and_sends_a_quick_email(server, open_page, db_url, locale, lang):
+def test_rep_opens_the_360_view_and_sends_a_quick_email(crm_server, open_page, db_url, locale, lang):
     page = open_page(locale=locale)
     with db_session(db_url) as session:
         customer = _customer(session, "lina")
@@ -97,10 +56,10 @@ def test_rep_opens_the_360_view_and_sends_a_quick_email(server, open_page, db_ur
                                                            Contact.parent_id.is_(None))
                                   .order_by(Contact.id)).first()
         contact_name = contact.name
-    sign_in(page, server, "lina", "demo1234")
+    sign_in(page, crm_server, "lina", "demo1234")
 
     # The first page of a fresh server compiles its templates: slow on a busy machine.
-    page.goto(f"{server}/m/base.partner/{customer_id}", timeout=60_000)
+    page.goto(f"{crm_server}/m/base.partner/{customer_id}", timeout=60_000)
     page.locator("a.zg-tool[data-tool='crm-360']").click()
     expect(page.locator(".zg-crm-360 h1")).to_contain_text(name)
     # The page speaks the reader's language (crm's catalog: 销售机会 / Opportunities).
@@ -116,7 +75,7 @@ def test_rep_opens_the_360_view_and_sends_a_quick_email(server, open_page, db_ur
     expect(tab).to_contain_text("销售订单")
     tab.click()
     expect(page.locator("#tab-test-orders")).to_contain_text("SO202611-0007")
-    _shot(page, f"01-customer-360-{lang}")
+    shot(page, f"crm-360-01-customer-360-{lang}")
 
     page.locator("a.zg-crm-quick[data-quick='email']").click()
     expect(page.locator("#zg-crm-compose-form")).to_be_visible()
@@ -126,11 +85,11 @@ def test_rep_opens_the_360_view_and_sends_a_quick_email(server, open_page, db_ur
     page.fill("input[name=to]", "purchase@customer.example.cn")
     page.fill("input[name=subject]", f"年底设备保养方案 {lang}")
     page.fill("textarea[name=body]", "您好：\n\n附上年底设备保养方案，请查阅。\n\n李娜")
-    _shot(page, f"02-quick-email-{lang}")
+    shot(page, f"crm-360-02-quick-email-{lang}")
     page.click("#zg-crm-compose-send")
     expect(page.locator(".zg-crm-360 h1")).to_contain_text(name)
     expect(page.locator("#c360-activities")).to_contain_text(f"年底设备保养方案 {lang}")
-    _shot(page, f"03-email-logged-{lang}")
+    shot(page, f"crm-360-03-email-logged-{lang}")
     with db_session(db_url) as session:
         message = session.scalars(sa.select(OutboxMessage).where(
             OutboxMessage.subject == f"年底设备保养方案 {lang}")).one()
@@ -139,30 +98,30 @@ def test_rep_opens_the_360_view_and_sends_a_quick_email(server, open_page, db_ur
         assert (activity.kind, activity.partner_id) == ("email", customer_id)
 
 
-def test_manager_reads_birthdays_and_the_settings(server, open_page, db_url):
+def test_manager_reads_birthdays_and_the_settings(crm_server, open_page, db_url):
     page = open_page(locale="zh-CN")
-    sign_in(page, server, "admin", "admin123")
-    page.goto(f"{server}/crm/birthdays?days=7")
+    sign_in(page, crm_server, "admin", "admin123")
+    page.goto(f"{crm_server}/crm/birthdays?days=7")
     expect(page.locator("tr.zg-crm-today").first).to_be_visible()
-    _shot(page, "04-birthdays-zh")
-    page.goto(f"{server}/crm/settings/birthdays")
+    shot(page, "crm-360-04-birthdays-zh")
+    page.goto(f"{crm_server}/crm/settings/birthdays")
     page.fill("input[name=days_ahead]", "99")
     page.click("#zg-crm-birthday-save")
     expect(page.locator(".help-block.error")).to_have_count(1)
     page.fill("input[name=days_ahead]", "5")
     page.click("#zg-crm-birthday-save")
     expect(page.locator("input[name=days_ahead]")).to_have_value("5")
-    _shot(page, "05-birthday-settings-zh")
+    shot(page, "crm-360-05-birthday-settings-zh")
 
 
-def test_manager_notes_a_relationship_between_two_customers_contacts(server, open_page, db_url):
+def test_manager_notes_a_relationship_between_two_customers_contacts(crm_server, open_page, db_url):
     page = open_page(locale="zh-CN")
     with db_session(db_url) as session:
         first, other = session.scalars(sa.select(Contact).where(Contact.parent_id.is_(None))
                                        .order_by(Contact.id).limit(2)).all()
         first_id, other_id, other_name = first.id, other.id, other.name
-    sign_in(page, server, "admin", "admin123")
-    page.goto(f"{server}/m/base.contact/{first_id}", timeout=60_000)
+    sign_in(page, crm_server, "admin", "admin123")
+    page.goto(f"{crm_server}/m/base.contact/{first_id}", timeout=60_000)
     page.locator("a.zg-tool[data-tool='crm-relation']").click()
     page.select_option("select[name=kind]", "classmate")
     box = page.locator("xpath=.//select[@name='other_id']/preceding-sibling::input[1]")
@@ -170,9 +129,9 @@ def test_manager_notes_a_relationship_between_two_customers_contacts(server, ope
     expect(page.locator(f"select[name=other_id] option[value='{other_id}']")).to_have_count(1)
     page.select_option("select[name=other_id]", str(other_id))
     page.fill("input[name=note]", "浙江大学机械系 2005 级同学")
-    _shot(page, "06-note-relationship-zh")
+    shot(page, "crm-360-06-note-relationship-zh")
     page.click("#zg-crm-relation-save")
     page.locator("nav.zg-tabs a[href='#tab-crm-relations']").click()
     expect(page.locator("#tab-crm-relations")).to_contain_text(other_name)
     expect(page.locator("#tab-crm-relations")).to_contain_text("浙江大学机械系 2005 级同学")
-    _shot(page, "07-relationships-tab-zh")
+    shot(page, "crm-360-07-relationships-tab-zh")

@@ -1,12 +1,9 @@
 """Duplicate warnings in a real browser: a rep types a new customer whose name is like an existing
 one and whose mobile is a colleague's contact's, sees both warnings before saving, and saves anyway.
 
-The server has the ``crm`` addon and its demo data on top of base's.
+The server (conftest's ``crm_server``) has the ``crm`` addon and its demo data on top of base's.
 """
 from __future__ import annotations
-
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,30 +11,13 @@ from playwright.sync_api import expect
 
 from addons.base.partners.models import Contact, Partner
 from addons.crm.customers.duplicates import common_words, core_name
-from core.addons import Catalog, load_addon
 from core.security import demo
 
-from .conftest import serve, with_demo
-from .support import db_session, sign_in
-
-SHOTS = Path("/tmp/shots/crm")
-
-
-def _shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, animations="disabled")
-
-
-@pytest.fixture
-def server(db_url) -> Iterator[str]:
-    catalog = Catalog([load_addon("addons.base"), load_addon("addons.crm")])
-    with serve(db_url, catalog, with_demo(catalog, ["crm"])) as url:
-        yield url
+from .support import db_session, shot, sign_in
 
 
 @pytest.mark.parametrize("locale,lang", [("en-US", "en"), ("zh-CN", "zh")])
-def test_rep_sees_similar_name_and_same_mobile_before_saving(server, open_page, db_url, locale, lang):
+def test_rep_sees_similar_name_and_same_mobile_before_saving(crm_server, open_page, db_url, locale, lang):
     page = open_page(locale=locale)
     with db_session(db_url) as session:
         lina = demo.user(session, "lina")
@@ -51,9 +31,9 @@ def test_rep_sees_similar_name_and_same_mobile_before_saving(server, open_page, 
         theirs, contact_name, mobile = contact.partner.name, contact.name, contact.mobile
         owner = contact.partner.owner.name
         mine_name = mine.name
-    sign_in(page, server, "lina", "demo1234")
+    sign_in(page, crm_server, "lina", "demo1234")
 
-    page.goto(f"{server}/crm/customers/new")
+    page.goto(f"{crm_server}/crm/customers/new")
     warnings = page.locator("#zg-crm-dup-warnings")
     expect(warnings).to_be_hidden()
     name = f"浙江{core}股份有限公司"
@@ -73,7 +53,7 @@ def test_rep_sees_similar_name_and_same_mobile_before_saving(server, open_page, 
     if lang == "en":
         expect(similar).to_contain_text("Similar customers:")
         expect(same).to_contain_text(f"Same mobile as {contact_name} of {theirs} (owned by {owner})")
-    _shot(page, f"customers-01-duplicate-warnings-{lang}")
+    shot(page, f"crm-customers-01-duplicate-warnings-{lang}")
 
     # A warning, not a refusal: the customer is saved.
     # The first detail page compiles every tab's template: on a busy machine that takes seconds.
@@ -83,15 +63,15 @@ def test_rep_sees_similar_name_and_same_mobile_before_saving(server, open_page, 
         made = session.scalars(sa.select(Partner).where(Partner.name == name)).one()
         assert made.owner_id == demo.user(session, "lina").id and made.is_customer and made.mobile == mobile
     # Its page has the best-time tab (no contacts yet), and an existing customer's gives the hint.
-    page.goto(f"{server}/m/base.partner/{mine.id}")
+    page.goto(f"{crm_server}/m/base.partner/{mine.id}")
     page.locator("a[href='#tab-crm-best-time'], [data-bs-target='#tab-crm-best-time'], "
                  "button:has-text('Best time to contact')").first.click()
     expect(page.locator("#zg-crm-best-time")).to_be_visible()
-    _shot(page, f"customers-02-best-time-{lang}")
+    shot(page, f"crm-customers-02-best-time-{lang}")
 
     # Lina's own settings: her usual industries are already chosen by the demo.
-    page.goto(f"{server}/crm/preferences")
+    page.goto(f"{crm_server}/crm/preferences")
     expect(page.locator("#industry_ids option:checked")).to_have_count(2)
     page.click("#zg-crm-preferences-save")
     expect(page.locator("#industry_ids option:checked")).to_have_count(2)
-    _shot(page, f"customers-03-preferences-{lang}")
+    shot(page, f"crm-customers-03-preferences-{lang}")

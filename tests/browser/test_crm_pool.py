@@ -1,12 +1,10 @@
 """The public pool (公海) in a real browser: a rep claims a customer from the pool and finds it
 among their customers; a manager opens the pool report and the customer's owner history.
 
-The server has crm and its demo data (some customers released, some put back by the daily job).
+The server (conftest's ``crm_server``) has crm and its demo data (some customers released, some put
+back by the daily job).
 """
 from __future__ import annotations
-
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -15,26 +13,9 @@ from playwright.sync_api import expect
 from addons.base.partners.models import Partner
 from addons.crm.customers.models import CustomerProfile
 from core.security.models import OwnerChange
-from core.addons import Catalog, load_addon
 from core.security import demo
 
-from .conftest import serve, with_demo
-from .support import db_session, sign_in
-
-SHOTS = Path("/tmp/shots/crm-pool")
-
-
-def _shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, animations="disabled")
-
-
-@pytest.fixture
-def server(db_url) -> Iterator[str]:
-    catalog = Catalog([load_addon("addons.base"), load_addon("addons.crm")])
-    with serve(db_url, catalog, with_demo(catalog, ["crm"])) as url:
-        yield url
+from .support import db_session, shot, sign_in
 
 
 def _pool_customer(db_url: str, login: str) -> tuple[int, str]:
@@ -50,11 +31,11 @@ def _pool_customer(db_url: str, login: str) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("locale,lang", [("zh-CN", "zh"), ("en-US", "en")])
-def test_rep_claims_a_customer_from_the_pool(server, open_page, db_url, locale, lang):
+def test_rep_claims_a_customer_from_the_pool(crm_server, open_page, db_url, locale, lang):
     page = open_page(locale=locale)
     customer_id, name = _pool_customer(db_url, "sunli")
-    sign_in(page, server, "sunli", "demo1234")
-    page.goto(f"{server}/crm/pool")
+    sign_in(page, crm_server, "sunli", "demo1234")
+    page.goto(f"{crm_server}/crm/pool")
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN" if lang == "zh" else "en")
     row = page.locator(f".zg-crm-pool-table tr[data-id='{customer_id}']")
     expect(row).to_contain_text(name)
@@ -63,27 +44,27 @@ def test_rep_claims_a_customer_from_the_pool(server, open_page, db_url, locale, 
     page.click(".zg-crm-pool-search button[type=submit]")
     expect(row).to_have_count(1)
     expect(page.locator(".zg-crm-assign")).to_have_count(0)  # a rep claims, a manager assigns
-    _shot(page, f"01-pool-{lang}")
+    shot(page, f"crm-pool-01-pool-{lang}")
     row.locator(".zg-crm-claim").click()
     expect(page.locator(".zg-flash")).to_be_visible()
     expect(page.locator(f".zg-crm-pool-table tr[data-id='{customer_id}']")).to_have_count(0)
-    _shot(page, f"02-claimed-{lang}")
+    shot(page, f"crm-pool-02-claimed-{lang}")
     # Now one of the rep's customers (their partner scope is "own").
-    page.goto(f"{server}/m/base.partner?q={name}", timeout=30_000)
+    page.goto(f"{crm_server}/m/base.partner?q={name}", timeout=30_000)
     expect(page.locator("main")).to_contain_text(name)
-    page.goto(f"{server}/m/base.partner/{customer_id}#tab-owners", timeout=30_000)
+    page.goto(f"{crm_server}/m/base.partner/{customer_id}#tab-owners", timeout=30_000)
     page.click("a[href='#tab-owners']")
     history = page.locator("#tab-owners")
     expect(history).to_contain_text("孙丽")  # claimed by her
     expect(page.locator(f"a[href$='/crm/customers/{customer_id}/release']")).to_be_visible()
-    _shot(page, f"03-customer-history-{lang}")
+    shot(page, f"crm-pool-03-customer-history-{lang}")
 
 
-def test_manager_sees_the_report_and_assigns(server, open_page, db_url):
+def test_manager_sees_the_report_and_assigns(crm_server, open_page, db_url):
     page = open_page(locale="zh-CN")
     customer_id, name = _pool_customer(db_url, "zhangwei")
-    sign_in(page, server, "zhangwei", "demo1234")
-    page.goto(f"{server}/crm/pool")
+    sign_in(page, crm_server, "zhangwei", "demo1234")
+    page.goto(f"{crm_server}/crm/pool")
     row = page.locator(f".zg-crm-pool-table tr[data-id='{customer_id}']")
     with db_session(db_url) as session:
         lina = demo.user(session, "lina").id
@@ -91,11 +72,11 @@ def test_manager_sees_the_report_and_assigns(server, open_page, db_url):
     row.locator(".zg-crm-assign button[type=submit]").click()
     expect(page.locator(".zg-flash")).to_be_visible()
     expect(page.locator(f".zg-crm-pool-table tr[data-id='{customer_id}']")).to_have_count(0)
-    page.goto(f"{server}/crm/pool/report")
+    page.goto(f"{crm_server}/crm/pool/report")
     expect(page.locator("#zg-crm-pool-by-type")).to_be_visible()
-    _shot(page, "04-report-zh")
-    page.goto(f"{server}/m/base.partner/{customer_id}", timeout=30_000)
+    shot(page, "crm-pool-04-report-zh")
+    page.goto(f"{crm_server}/m/base.partner/{customer_id}", timeout=30_000)
     page.click("a[href='#tab-owners']")
     expect(page.locator("#tab-owners")).to_contain_text("李娜")
     expect(page.locator("main")).to_contain_text(name)
-    _shot(page, "05-customer-history-zh")
+    shot(page, "crm-pool-05-customer-history-zh")

@@ -7,8 +7,6 @@ channel partners and links an end customer on a channel's End customers tab.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,27 +16,11 @@ from addons.base.partners.models import Partner
 from addons.crm.channels.models import ChannelLevel
 from addons.crm.customers.models import CustomerProfile
 from addons.crm.projects.models import LINKS, Project
-from core.addons import Catalog, load_addon
 from core.security import demo
 
-from .conftest import serve, with_demo
-from .support import db_session, sign_in
+from .support import db_session, shot, sign_in
 
-SHOTS = Path("/tmp/shots/crm-projects")
-
-
-def _shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, animations="disabled")
-
-
-@pytest.fixture
-def server(db_url) -> Iterator[str]:
-    """base + sale + crm with the demo data, served on a free port."""
-    catalog = Catalog([load_addon("addons.base"), load_addon("addons.sale"), load_addon("addons.crm")])
-    with serve(db_url, catalog, with_demo(catalog, ["crm", "sale"])) as url:
-        yield url
+pytestmark = pytest.mark.crm_server(addons=["sale"])  # conftest's crm_server, with sale beside crm
 
 
 def _choose(page, field: str, search: str, value: int) -> None:
@@ -51,7 +33,7 @@ def _choose(page, field: str, search: str, value: int) -> None:
 
 
 @pytest.mark.parametrize("locale,lang", [("zh-CN", "zh"), ("en-US", "en")])
-def test_rep_runs_a_project_and_its_quotation(server, open_page, db_url, locale, lang):
+def test_rep_runs_a_project_and_its_quotation(crm_server, open_page, db_url, locale, lang):
     page = open_page(locale=locale)
     page.set_default_timeout(30000)  # the customer's page gathers every installed part's tabs
     with db_session(db_url) as session:
@@ -69,9 +51,9 @@ def test_rep_runs_a_project_and_its_quotation(server, open_page, db_url, locale,
                                     .order_by(Quotation.id)).first()
         quotation.partner_id, quotation.owner_id, quotation.department_id = customer_id, lina.id, lina.department_id
         quotation_id, quotation_number = quotation.id, quotation.number
-    sign_in(page, server, "lina", "demo1234")
+    sign_in(page, crm_server, "lina", "demo1234")
 
-    page.goto(f"{server}/m/crm.project/new")
+    page.goto(f"{crm_server}/m/crm.project/new")
     page.fill("input[name=name]", "智能仓储改造项目")
     _choose(page, "partner_id", customer_name[:4], customer_id)
     page.select_option("select[name=status]", "active")
@@ -82,38 +64,38 @@ def test_rep_runs_a_project_and_its_quotation(server, open_page, db_url, locale,
     row = editor.locator("tr.zg-line").first
     row.locator("select[name=user_id]").select_option(label="张伟")
     row.locator("input[name=role]").fill("技术负责人")
-    _shot(page, f"01-new-project-{lang}")
+    shot(page, f"crm-projects-01-new-project-{lang}")
     page.click("#zg-record-form button[name=save]")
     expect(page.locator(".zg-detail h1")).to_contain_text(re.compile(r"PJ\d{4}-\d{4}"))
     number = re.search(r"PJ\d{4}-\d{4}", page.locator(".zg-detail h1").inner_text()).group(0)
     expect(page.locator("#lines-members")).to_contain_text("技术负责人")
-    _shot(page, f"02-project-{lang}")
+    shot(page, f"crm-projects-02-project-{lang}")
 
-    page.goto(f"{server}/m/base.partner/{customer_id}")
+    page.goto(f"{crm_server}/m/base.partner/{customer_id}")
     page.locator("nav.zg-tabs a[href='#tab-crm-projects']").click()
     expect(page.locator("#tab-crm-projects")).to_contain_text(number)
-    _shot(page, f"03-customer-projects-tab-{lang}")
+    shot(page, f"crm-projects-03-customer-projects-tab-{lang}")
 
-    page.goto(f"{server}/m/sale.quotation/{quotation_id}/edit")
+    page.goto(f"{crm_server}/m/sale.quotation/{quotation_id}/edit")
     with db_session(db_url) as session:
         project_id = session.scalars(sa.select(Project.id).where(Project.number == number)).one()
     page.locator("select[name=project_id]").select_option(str(project_id))
     page.click("#zg-record-form button[name=save]")
     expect(page.locator(".zg-detail")).to_contain_text(number)
-    _shot(page, f"04-quotation-with-project-{lang}")
+    shot(page, f"crm-projects-04-quotation-with-project-{lang}")
 
-    page.goto(f"{server}/m/crm.project/{project_id}")
+    page.goto(f"{crm_server}/m/crm.project/{project_id}")
     page.locator("nav.zg-tabs a[href='#tab-crm-project-documents']").click()
     expect(page.locator("#tab-crm-project-documents")).to_contain_text(quotation_number)
-    _shot(page, f"05-project-documents-{lang}")
+    shot(page, f"crm-projects-05-project-documents-{lang}")
 
-    page.goto(f"{server}/base/print/crm.project/preview?ids={project_id}")
+    page.goto(f"{crm_server}/base/print/crm.project/preview?ids={project_id}")
     expect(page.locator("body")).to_contain_text("客户项目")
     expect(page.locator("body")).to_contain_text("380,000.00")
-    _shot(page, f"06-project-print-{lang}")
+    shot(page, f"crm-projects-06-project-print-{lang}")
 
 
-def test_admin_filters_channels_and_links_an_end_customer(server, open_page, db_url):
+def test_admin_filters_channels_and_links_an_end_customer(crm_server, open_page, db_url):
     page = open_page(locale="zh-CN")
     page.set_default_timeout(30000)
     with db_session(db_url) as session:
@@ -127,24 +109,24 @@ def test_admin_filters_channels_and_links_an_end_customer(server, open_page, db_
                                    .order_by(Partner.id)).first()
         channel_id, channel_name, customer_code, customer_name = channel.id, channel.name, customer.code, \
             customer.name
-    sign_in(page, server)
-    page.goto(f"{server}/crm/channels")
+    sign_in(page, crm_server)
+    page.goto(f"{crm_server}/crm/channels")
     expect(page.locator(".zg-crm-channels tbody tr")).to_have_count(10)
-    _shot(page, "07-channels")
+    shot(page, "crm-projects-07-channels")
     page.select_option("select[name=level]", str(gold))
     page.click(".zg-crm-channels form[role=search] button[type=submit]")
     expect(page.locator(".zg-crm-channels tbody tr")).to_have_count(1)
     expect(page.locator(".zg-crm-channels tbody")).to_contain_text(channel_name)
 
-    page.goto(f"{server}/m/base.partner/{channel_id}")
+    page.goto(f"{crm_server}/m/base.partner/{channel_id}")
     page.locator("nav.zg-tabs a[href='#tab-crm-end-customers']").click()
     before = page.locator("#tab-crm-end-customers tbody tr").count()
     page.fill("#crm-end-customer", customer_code)
     page.click("#crm-end-customer-link")
     expect(page.locator("#tab-crm-end-customers tbody tr")).to_have_count(before + 1)
     expect(page.locator("#tab-crm-end-customers")).to_contain_text(customer_name)
-    _shot(page, "08-end-customers")
+    shot(page, "crm-projects-08-end-customers")
 
-    page.goto(f"{server}/crm/channels/activities")
+    page.goto(f"{crm_server}/crm/channels/activities")
     expect(page.locator(".zg-crm-channel-activities tbody tr").first).to_be_visible()
-    _shot(page, "09-channel-activities")
+    shot(page, "crm-projects-09-channel-activities")

@@ -38,3 +38,16 @@ def blasts_segment_tools(request, descriptor, record):
                       "url": request.route_url("zg.model.new", model="crm.sms_blast",
                                                _query={"segment_id": record.id})})
     return tools or None
+
+
+@hookimpl(specname="form_extras")
+def sms_blast_form_extras(request, descriptor, record):
+    """Without an SMS gateway, the SMS blast form says so above its fields: the kernel's list still
+    offers "New" (the right to create is the role's), and the form would refuse only on saving."""
+    if descriptor.name != "crm.sms_blast" or services.sms_available(getattr(request, "hook", None)):
+        return None
+    from html import escape
+
+    text = escape(request.translate(services.NO_SMS))
+    return [{"html": f'<div id="zg-crm-no-sms-form" class="zg-flash zg-flash-error" role="alert">{text}</div>',
+             "order": 5}]

@@ -19,7 +19,7 @@ from .models import GREETING_CHANNELS
 CHANNEL_TITLES = [("email", _("Email")), ("sms", _("SMS"))]
 assert [k for k, _t in CHANNEL_TITLES] == list(GREETING_CHANNELS)
 
-NO_SMS = _("SMS cannot be sent here: no SMS gateway is installed (the outbox has no \"sms\" channel).")
+NO_SMS = services.NO_SMS
 
 
 def _sms_here(request) -> bool:

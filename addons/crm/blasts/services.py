@@ -47,11 +47,15 @@ def sms_available(hook) -> bool:
     return hook is not None and SMS in channels(hook)
 
 
+#: Where no SMS gateway is installed: what is missing, and what to set up.
+NO_SMS = _("SMS cannot be sent here: no SMS gateway is installed (the outbox has no \"sms\" channel). "
+           "Ask an administrator to install an SMS gateway addon (Apps).")
+
+
 def require_sms(hook) -> None:
     """Refuse (MailError) where no SMS gateway is installed."""
     if not sms_available(hook):
-        raise MailError(_("SMS cannot be sent here: no SMS gateway is installed (the outbox has no "
-                          "\"sms\" channel)."))
+        raise MailError(NO_SMS)
 
 
 def render(text: str, *, name: str = "", company: str = "") -> str:

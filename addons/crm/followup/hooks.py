@@ -6,6 +6,7 @@ opportunity (and Visits on a customer), the check-in button, and the dashboard's
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import sqlalchemy as sa
 from pyramid.renderers import render
@@ -52,23 +53,27 @@ def _rows(request, descriptor, model, where, order):
 
 
 def _tasks_tab(request, where, record, order: int) -> dict | None:
-    tasks = _rows(request, TASK, Task, where, (Task.state != "open", Task.due_date, Task.id))
-    if tasks is None:
+    if not request.access.allowed(TASK.name, "read"):
         return None
+    tasks = functools.cache(lambda: _rows(request, TASK, Task, where, (Task.state != "open", Task.due_date, Task.id)))
     query = {"partner_id": record.partner_id if hasattr(record, "stage_id") else record.id}
     if hasattr(record, "stage_id"):
         query["opportunity_id"] = record.id
-    html = render(TEMPLATES + "tasks_tab.pt", {
-        "tasks": tasks, "kinds": services.TASK_KIND_TITLES, "states": services.TASK_STATE_TITLES,
-        "today": dt.datetime.now(request.fmt.tzinfo).date(),
-        "new_url": request.route_url("zg.model.new", model=TASK.name, _query=query)
-        if request.access.allowed(TASK.name, "create") else None,
-        # base's quick form on the Activities tab has base's fields only: the full form has crm's too.
-        "log_url": request.route_url("zg.model.new", model="base.activity", _query={
-            "model": "crm.opportunity" if hasattr(record, "stage_id") else "base.partner", "record_id": record.id})
-        if request.access.allowed("base.activity", "create") else None}, request=request)
-    open_count = sum(1 for t in tasks if t.state == "open")
-    return {"id": "crm-tasks", "title": _("Tasks"), "html": html, "count": open_count or None, "order": order}
+
+    def html():
+        return render(TEMPLATES + "tasks_tab.pt", {
+            "tasks": tasks(), "kinds": services.TASK_KIND_TITLES, "states": services.TASK_STATE_TITLES,
+            "today": dt.datetime.now(request.fmt.tzinfo).date(),
+            "new_url": request.route_url("zg.model.new", model=TASK.name, _query=query)
+            if request.access.allowed(TASK.name, "create") else None,
+            "log_url": request.route_url("zg.model.new", model="base.activity", _query={
+                "model": "crm.opportunity" if hasattr(record, "stage_id") else "base.partner",
+                "record_id": record.id})
+            if request.access.allowed("base.activity", "create") else None}, request=request)
+
+    # Read and drawn only when shown (the customer 360 page has its own tasks section).
+    return {"id": "crm-tasks", "title": _("Tasks"), "html": html, "order": order,
+            "count": lambda: sum(1 for t in tasks() if t.state == "open") or None}
 
 
 def _visits_tab(request, record) -> dict | None:
@@ -118,3 +123,71 @@ def followup_widget(request):
                                                "kinds": services.TASK_KIND_TITLES}, request=request)
     return [{"id": "crm-tasks-due", "title": _("My tasks due"), "html": html, "order": 12,
              "permission": TASK.permission("read")}]
+
+
+@hookimpl(specname="openapi_paths")
+def supervision_openapi(request):
+    """Daily supervision's JSON (``/api/v1/crm/supervision``) and comments in the OpenAPI document
+    (docs/crm-followup.md). ``/crm/supervision.json``, the page's, answers the same as the first."""
+    def error(description: str, schema: str = "Error") -> dict:
+        return {"description": description,
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+    def ok(description: str, schema: dict) -> dict:
+        return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+    def rows(**properties) -> dict:
+        return {"type": "array", "items": {"type": "object", "properties": properties}}
+
+    integer, text, nullable_id = {"type": "integer"}, {"type": "string"}, {"type": ["integer", "null"]}
+    money = {"type": ["object", "null"], "description": "Where sale is installed; null otherwise", "properties": {
+        "count": integer, "amount": {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}}}
+    sheet = {"type": "object", "properties": {
+        "rep_id": integer, "rep": text, "date": {"type": "string", "format": "date"},
+        "new_customers": rows(id=integer, name=text),
+        "customers_followed": integer, "old_customers_contacted": {
+            **integer, "description": "Customers contacted that day that existed before it"},
+        "activities": rows(id=integer, subject=text, kind=text, partner_id=nullable_id),
+        "quotes": money, "orders": money,
+        "tomorrow": {"type": "object", "properties": {
+            "tasks": rows(id=integer, title=text, partner_id=nullable_id),
+            "visits": rows(id=integer, purpose=text, partner_id=nullable_id),
+            "next_steps": rows(activity_id=integer, next_step=text)}},
+        "comments": rows(id=integer, author=text, text=text, at={"type": "string", "format": "date-time"})}}
+    day = {"type": "object", "required": ["date", "manager", "sale", "rows"], "properties": {
+        "date": {"type": "string", "format": "date"},
+        "manager": {"type": "boolean", "description": "True: the caller's team; false: the caller's own day"},
+        "sale": {"type": "boolean", "description": "Whether sale is installed (quotes and orders counted)"},
+        "rows": {"type": "array", "items": sheet}}}
+    comment_in = {"type": "object", "additionalProperties": False, "required": ["rep_id", "date", "text"],
+                  "properties": {"rep_id": {"type": "integer", "minimum": 1},
+                                 "date": {"type": "string", "format": "date"},
+                                 "text": {"type": "string", "minLength": 1, "maxLength": 2000}}}
+    comment_out = {"type": "object", "required": ["id", "rep_id", "date", "text"], "properties": {
+        "id": integer, "rep_id": integer, "date": {"type": "string", "format": "date"}, "text": text}}
+    return {
+        "/api/v1/crm/supervision": {"get": {
+            "operationId": "crm.supervision", "tags": ["crm"], "summary": request.translate(_("Daily supervision")),
+            "description": "One row per rep for a day: new customers, customers followed, activities, quotations "
+                           "and orders (with sale), tomorrow's plan and the manager's comments. A manager gets "
+                           "their team (the departments they manage and below), a rep their own day.",
+            "parameters": [
+                {"name": "date", "in": "query", "schema": {"type": "string", "format": "date"},
+                 "description": "The day (default: today in the company's time zone)"},
+                {"name": "rep", "in": "query", "schema": {"type": "integer", "minimum": 1},
+                 "description": "Only this rep (one the caller supervises)"}],
+            "responses": {"200": ok("The day's rows", day), "400": error("Bad date", "ValidationErrors"),
+                          "401": error("Not signed in"), "403": error("No right to read tasks"),
+                          "404": error("Not a rep you supervise")}}},
+        "/api/v1/crm/supervision/comments": {"post": {
+            "operationId": "crm.supervision.comment", "tags": ["crm"],
+            "summary": request.translate(_("Comment on a rep's day")),
+            "description": "A manager's comment (批示) on a rep's day; the rep is notified.",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": comment_in}}},
+            "responses": {"201": ok("Saved", comment_out),
+                          "400": error("Per field: rep_id (not a rep you supervise), date, text; or a body that "
+                                       "is not a JSON object", "BadRequest"),
+                          "401": error("Not signed in"),
+                          "403": error("No right to read tasks (or a missing CSRF token)"),
+                          "415": error("The body must be JSON (Content-Type: application/json)")}}},
+    }

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from addons.base.activities.models import Activity
 from addons.base.partners.models import Partner
+from core import records
 from core.db import utcnow
 from core.i18n import _
 from core.notifications.services import notify
@@ -70,7 +71,7 @@ class Sheet:
                          "next_steps": [{"activity_id": a.id, "next_step": a.next_step or a.subject}
                                         for a in self.steps_tomorrow]},
             "comments": [{"id": c.id, "author": c.author.name if c.author else "", "text": c.text,
-                          "at": c.at.isoformat()} for c in self.comments],
+                          "at": records.json_value(c.at)} for c in self.comments],  # UTC, with "+00:00"
         }
 
 

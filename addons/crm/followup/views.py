@@ -123,7 +123,7 @@ def visit_week(request):
 
 # ---- daily supervision -----------------------------------------------------------------------
 
-def _sheets(request, day: dt.date, rep_id: str | None):
+def _sheets(request, day: dt.date, rep_id: str | None, not_found=HTTPNotFound):
     user = _signed_in(request)
     require(request, TASK, "read")
     team = supervision.team(request.dbsession, user)
@@ -131,7 +131,7 @@ def _sheets(request, day: dt.date, rep_id: str | None):
     if rep_id:
         reps = [r for r in reps if str(r.id) == rep_id]
         if not reps:
-            raise HTTPNotFound()
+            raise not_found()
     with_sale = request.addons.is_installed("sale")
     return team, supervision.sheets(request.dbsession, reps, day, request.fmt.tzinfo, with_sale), with_sale
 
@@ -157,13 +157,28 @@ def supervision_page(request):
             "page_title": _("Daily supervision")}
 
 
-@view_config(route_name="crm.supervision.json", renderer="json")
-def supervision_json(request):
-    """``GET /crm/supervision.json?date=…[&rep=…]``: the rows of the day."""
-    day = _date(request, "date", supervision.today(request.fmt.tzinfo))
-    team, sheets, with_sale = _sheets(request, day, request.params.get("rep"))
+def _day_json(request, day: dt.date, not_found=HTTPNotFound) -> dict:
+    team, sheets, with_sale = _sheets(request, day, request.params.get("rep"), not_found)
     return {"date": day.isoformat(), "manager": bool(team), "sale": with_sale,
             "rows": [s.as_json() for s in sheets]}
+
+
+@view_config(route_name="crm.supervision.json", renderer="json")
+def supervision_json(request):
+    """``GET /crm/supervision.json?date=…[&rep=…]``: the rows of the day (the page's; the API's is below)."""
+    return _day_json(request, _date(request, "date", supervision.today(request.fmt.tzinfo)))
+
+
+@view_config(route_name="crm.api.supervision", request_method="GET", renderer="json")
+def supervision_api(request):
+    """``GET /api/v1/crm/supervision?date=…[&rep=…]``: as ``/crm/supervision.json``, with the API's errors
+    (400 per field, 404 for a rep one does not supervise), described in the OpenAPI document (hooks.py)."""
+    raw = request.params.get("date", "")
+    try:
+        day = dt.date.fromisoformat(raw) if raw else supervision.today(request.fmt.tzinfo)
+    except ValueError:
+        raise records.ValidationFailed({"date": _("A date such as 2026-11-26.")}) from None
+    return _day_json(request, day, lambda: records.NotFound(request.params.get("rep")))
 
 
 @view_config(route_name="crm.supervision.comment", request_method="POST")
@@ -203,6 +218,23 @@ def supervision_comment(request):
     return HTTPSeeOther(local_url(request, request.params.get("came_from"), back))
 
 
+@view_config(route_name="crm.api.supervision.comment", request_method="POST", renderer="json")
+def supervision_comment_api(request):
+    """``POST /api/v1/crm/supervision/comments`` ``{"rep_id", "date", "text"}`` → 201, or 400 per field."""
+    from core.web.api_input import json_object
+
+    user = _signed_in(request)
+    require(request, TASK, "read")
+    values = json_object(request)
+    unknown = {k: _("Unknown field.") for k in values if k not in ("rep_id", "date", "text")}
+    if unknown:
+        raise records.ValidationFailed(unknown)
+    comment = supervision.add_comment(request.dbsession, user, values.get("rep_id"), values.get("date"),
+                                      values.get("text"))
+    request.response.status = 201
+    return {"id": comment.id, "rep_id": comment.rep_id, "date": comment.day.isoformat(), "text": comment.text}
+
+
 def _json(response, data):
     response.content_type = "application/json"
     response.json_body = data
@@ -215,4 +247,7 @@ def includeme(config):
     config.add_route("crm.supervision", "/crm/supervision")
     config.add_route("crm.supervision.json", "/crm/supervision.json")
     config.add_route("crm.supervision.comment", "/crm/supervision/comments")
+    # The same under /api/v1 (beside crm's other JSON routes): the API's errors, in the OpenAPI document.
+    config.add_route("crm.api.supervision", "/api/v1/crm/supervision")
+    config.add_route("crm.api.supervision.comment", "/api/v1/crm/supervision/comments")
     config.scan(".views")

@@ -61,3 +61,36 @@ def pool_record_tools(request, descriptor, record):
         tools.append({"id": "crm-pool-assign", "title": _("Assign to a rep"),
                       "url": request.route_url("crm.pool.assign_customer", id=record.id), "order": 41})
     return tools or None
+
+
+@hookimpl(specname="openapi_paths")
+def pool_openapi(request):
+    """``POST /api/v1/crm.pool/release/{id}`` in the OpenAPI document (docs/crm-pool.md).
+
+    The pool's other operations (list, claim, assign) are the ``crm.pool`` model's, described by the kernel.
+    """
+    def error(description: str, schema: str = "Error") -> dict:
+        return {"description": description,
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+    body = {"type": "object", "additionalProperties": False, "required": ["note"], "properties": {
+        "note": {"type": "string", "minLength": 1, "maxLength": 500,
+                 "description": "Why the customer goes back to the pool (kept in the owner history)"}}}
+    done = {"type": "object", "required": ["result"], "properties": {"result": {"type": "string"}}}
+    return {"/api/v1/crm.pool/release/{id}": {"post": {
+        "operationId": "crm.pool.release", "tags": ["crm"], "summary": request.translate(_("Release to the pool")),
+        "description": "Give a customer back to the public pool: its owner, or a manager of the pool (the "
+                       "approve right on crm.pool) for anyone's customer. The owner is told; the customer "
+                       "may be claimed again.",
+        "parameters": [{"name": "id", "in": "path", "required": True, "description": "The customer (base.partner)",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 999999999}}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+        "responses": {
+            "200": {"description": "Released", "content": {"application/json": {"schema": done}}},
+            "400": error("No note, a note over 500 characters, an unknown field (per field: note, in_pool when "
+                         "the customer is already in the pool); or a body that is not a JSON object",
+                         "BadRequest"),
+            "401": error("Not signed in"),
+            "403": error("Neither the customer's owner nor a pool manager (or a missing CSRF token)"),
+            "404": error("No such customer, or not within your scope"),
+            "415": error("The body must be JSON (Content-Type: application/json)")}}}}

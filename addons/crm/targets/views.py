@@ -235,10 +235,20 @@ def _ranking(request) -> dict:
     partners = request.registry.zg_models["base.partner"]
     if not request.access.allowed(partners.name, "read"):
         raise records.Forbidden(partners.name)
-    period = (_day(request, "period_from"), _day(request, "period_to"))
+    errors: dict = {}  # every bad parameter at once
+    period = []
+    for name in ("period_from", "period_to"):
+        try:
+            period.append(_day(request, name))
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+            period.append(None)
     industry = request.params.get("industry", "")
     if industry and not industry.isdigit():
-        raise ValidationFailed({"industry": _("No such record.")})
+        errors["industry"] = _("No such record.")
+    if errors:
+        raise ValidationFailed(errors)
+    period = tuple(period)
     province = request.params.get("province", "")[:6]
     limit = request.params.get("limit", "50")
     limit = min(int(limit), 500) if limit.isdigit() and int(limit) > 0 else 50

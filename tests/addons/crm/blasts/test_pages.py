@@ -40,3 +40,25 @@ def test_segments_page_in_chinese(site, crm_customers):
     client.app.extra_environ["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
     page = client.get("/crm/segments")
     assert page.status_int == 200 and "重点客户" in page.text
+
+
+def test_without_a_gateway_the_sms_blast_form_says_what_to_set_up(site, crm_customers):
+    """The list's "New" still leads to the form: it says at once why it cannot be saved and what to set up."""
+    segment = add_segment(site, "重点客户", {"customer_level_id": str(crm_customers["key"])})
+    client = browser(site)
+    form = client.get("/m/crm.sms_blast/new")
+    notice = form.html.select_one("#zg-crm-no-sms-form")
+    assert "no SMS gateway is installed" in notice.text and "install an SMS gateway addon" in notice.text
+    fields = form.forms["zg-record-form"]
+    fields["name"], fields["text"] = "双十一", "您好"
+    fields["segment_id"].force_value(str(segment))
+    refused = fields.submit("save")
+    assert refused.status_int == 200 and "install an SMS gateway addon" in refused.text
+    zh = browser(site)
+    zh.app.extra_environ["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    assert "短信网关" in zh.get("/m/crm.sms_blast/new").html.select_one("#zg-crm-no-sms-form").text
+
+
+def test_with_a_gateway_the_sms_blast_form_has_no_notice(site, crm_customers, gateway):
+    form = browser(site).get("/m/crm.sms_blast/new")
+    assert form.html.select_one("#zg-crm-no-sms-form") is None and "SMS text" in form.text

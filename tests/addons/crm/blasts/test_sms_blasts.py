@@ -123,7 +123,8 @@ def test_without_an_sms_gateway_sms_is_refused_and_hidden(site, crm_customers):
     body = boss.app.post_json("/api/v1/crm.sms_blast", {"name": "双十一", "segment_id": segment_id,
                                                         "text": "您好"},
                               headers=boss.headers, status=400).json
-    assert "no SMS gateway is installed" in str(body)
+    assert body == {"errors": {"_": 'SMS cannot be sent here: no SMS gateway is installed (the outbox has no "sms" '
+                                    'channel). Ask an administrator to install an SMS gateway addon (Apps).'}}
     body = boss.app.post_json("/api/v1/crm.greeting", {"name": "中秋问候", "holiday": "mid_autumn",
                                                        "segment_id": segment_id, "channel": "sms", "text": "中秋快乐"},
                               headers=boss.headers, status=400).json
