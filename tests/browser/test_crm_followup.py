@@ -57,6 +57,21 @@ def test_rep_follows_up_and_the_manager_comments(crm_server, open_page, db_url, 
         assert session.get(ActivityDetail, activity.id).progress == "needs"
         assert activity.partner_id == customer_id and activity.owner_id == lina_id
 
+    # The same from the Activities tab's quick form, which offers crm's fields too.
+    page.goto(f"{crm_server}/m/base.partner/{customer_id}#tab-activities")
+    page.locator("nav.zg-tabs a[href='#tab-activities']").click()
+    quick = page.locator("#activity-form")
+    quick.locator("input[name=subject]").fill(f"上门演示-{lang}")
+    quick.locator("textarea[name=materials]").fill("演示样机一台")
+    quick.locator("select[name=progress]").select_option("proposal")
+    shot(page, f"crm-followup-02b-quick-activity-form-{lang}")
+    quick.locator("button[type=submit]").click()
+    expect(page.locator("#tab-activities")).to_contain_text(f"上门演示-{lang}")
+    with db_session(db_url) as session:
+        quick_made = session.scalars(sa.select(Activity).where(Activity.subject == f"上门演示-{lang}")).one()
+        detail = session.get(ActivityDetail, quick_made.id)
+        assert (detail.materials, detail.progress) == ("演示样机一台", "proposal")
+
     # The rep completes the task with its result.
     page.goto(f"{crm_server}/m/crm.task/{task_id}")
     page.locator(f"a[href$='/m/crm.task/{task_id}/act/complete']").first.click()
