@@ -105,3 +105,41 @@ def usual_choices_first(request, descriptor, form, record):
     from .views import offer_usual
 
     offer_usual(request, form)
+
+
+@hookimpl(specname="openapi_paths")
+def duplicate_check_openapi(request):
+    """``GET /api/v1/crm/customers/check`` (the duplicate warnings) in the OpenAPI document."""
+    from .duplicates import FIELDS
+
+    text, integer, link = {"type": "string"}, {"type": "integer"}, {"type": ["string", "null"]}
+    owner = {"type": ["string", "null"]}
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    query = [{"name": "name", "in": "query", "schema": {"type": "string", "maxLength": 200},
+              "description": "The customer's name: similar names, ignoring the company's common words"},
+             *[{"name": f, "in": "query", "schema": {"type": "string", "maxLength": 200},
+                "description": "Exact duplicates on partners and their contacts"} for f in FIELDS],
+             {"name": "id", "in": "query", "schema": {"type": "integer", "minimum": 1},
+              "description": "The customer being edited (left out of the matches; its best time to contact)"}]
+    body = {"type": "object", "required": ["similar", "duplicates", "warnings", "best_time"], "properties": {
+        "similar": {"type": "array", "items": {"type": "object", "properties": {
+            "id": integer, "name": text, "owner": owner, "score": {"type": "number"}, "url": link}}},
+        "duplicates": {"type": "array", "items": {"type": "object", "properties": {
+            "field": {"type": "string", "enum": list(FIELDS)}, "value": text, "id": integer, "name": text,
+            "contact": {"type": ["string", "null"]}, "owner": owner, "url": link}}},
+        "warnings": {"type": "array", "items": {"type": "object", "properties": {
+            "kind": {"type": "string", "enum": ["similar", "duplicate"]}, "field": text, "text": text,
+            "items": {"type": "array", "items": {"type": "object", "properties": {"text": text, "url": link}}}}}},
+        "best_time": {"type": ["object", "null"], "properties": {
+            "days": {"type": "array", "items": integer}, "hours": {"type": "array", "items": integer},
+            "basis": text, "count": integer, "text": text}}}}
+    return {"/api/v1/crm/customers/check": {"get": {
+        "operationId": "crm.customers.check", "tags": ["crm"],
+        "summary": request.translate(_("Check for duplicate customers")),
+        "description": "Customers with a similar name and partners or contacts with the same phone, mobile, "
+                       "e-mail, WeChat or QQ, as the new-customer form warns; with ``id``, the best time to "
+                       "contact that customer. A match the caller may not read has no url.",
+        "parameters": query,
+        "responses": {"200": {"description": "The warnings", "content": {"application/json": {"schema": body}}},
+                      "401": {"description": "Not signed in", **error},
+                      "403": {"description": "Not allowed to read or create partners", **error}}}}}

@@ -127,8 +127,10 @@ def check_result(request) -> dict:
 
 
 @view_config(route_name="crm.customers.check", renderer="json", request_method="GET")
+@view_config(route_name="crm.api.customers.check", renderer="json", request_method="GET")
 def check(request):
-    """``GET /crm/customers/check?name=…&phone=…&mobile=…&email=…&wechat=…&qq=…&id=…`` (docs/crm-customers.md)."""
+    """``GET /crm/customers/check?name=…&phone=…&mobile=…&email=…&wechat=…&qq=…&id=…`` (docs/crm-customers.md),
+    also ``/api/v1/crm/customers/check`` for API clients (in the OpenAPI document: hooks.py)."""
     _signed_in(request)
     if not (request.access.allowed(PARTNER, "create") or request.access.allowed(PARTNER, "read")):
         raise HTTPForbidden()
@@ -227,6 +229,7 @@ def preferences_page(request):
 def includeme(config):
     config.add_model(COMMON_WORD)
     config.add_route("crm.customers.check", "/crm/customers/check")
+    config.add_route("crm.api.customers.check", "/api/v1/crm/customers/check")
     config.add_route("crm.customers.new", "/crm/customers/new")
     config.add_route("crm.preferences", "/crm/preferences")
     config.scan(".views")

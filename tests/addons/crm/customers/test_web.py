@@ -5,6 +5,7 @@ import datetime as dt
 from urllib.parse import quote
 
 import sqlalchemy as sa
+import webtest
 
 from addons.base.activities.models import Activity
 from addons.base.partners.models import Contact, Industry, Partner
@@ -12,6 +13,7 @@ from addons.crm.customers.models import SalesPreference
 from core.db import utcnow
 
 from ..conftest import api, browser
+from ..openapi_check import check_answer, operation
 
 
 def _allow_create(site, login="rep"):
@@ -51,6 +53,22 @@ def test_the_check_route_warns_and_names_owners_but_links_only_to_readable_custo
     # Nothing to check, nothing to say; signed out: refused.
     assert rep.get("/crm/customers/check")["warnings"] == []
     assert rep.app.get("/crm/customers/check?name=x", status="*").status_int in (302, 403)
+
+
+def test_the_duplicate_check_through_the_api_as_the_openapi_document_says(site):
+    _mobile(site)
+    rep = api(site, "rep")
+    doc = rep.get("/api/v1/openapi.json")
+    found = operation(doc, "/api/v1/crm/customers/check")
+    assert found["operationId"] == "crm.customers.check"
+    body = rep.get("/api/v1/crm/customers/check?name=" + quote("浙江西湖电器股份有限公司") + "&mobile=13800138000"
+                   + f"&id={site.ids.customer}")
+    assert site.ids.customer not in [s["id"] for s in body["similar"]]  # the one being edited
+    assert [d["field"] for d in body["duplicates"]] == ["mobile"]
+    check_answer(doc, found, "200", body)
+    check_answer(doc, found, "200", rep.get("/api/v1/crm/customers/check?name=" + quote("浙江西湖电器股份有限公司")))
+    anonymous = webtest.TestApp(site.app, extra_environ={"HTTP_HOST": "localhost"})
+    check_answer(doc, found, "401", anonymous.get("/api/v1/crm/customers/check?name=x", status=401).json)
 
 
 def test_the_api_creates_a_duplicate_all_the_same(site):
