@@ -328,7 +328,9 @@ def list_parameters(request, descriptor: ModelDescriptor) -> list[dict[str, Any]
     return params
 
 
-def _json(schema_ref: str | dict, description: str = "") -> dict:
+def response(schema_ref: str | dict, description: str = "") -> dict:
+    """A JSON response for an operation: ``schema_ref`` a component's name (``"Error"``,
+    ``"BadRequest"``, ``"ValidationErrors"``…) or a schema. For addons' ``openapi_paths`` too."""
     schema = {"$ref": f"#/components/schemas/{schema_ref}"} if isinstance(schema_ref, str) else schema_ref
     return {"description": description or "OK", "content": {"application/json": {"schema": schema}}}
 
@@ -347,7 +349,7 @@ def _responses(ok: dict, *codes: str) -> dict:
     responses = dict(ok)
     for code in ("401", "403", *codes):
         ref, text = ERRORS[code]
-        responses[code] = _json(ref, text)
+        responses[code] = response(ref, text)
     return responses
 
 
@@ -381,17 +383,17 @@ def model_paths(request, descriptor: ModelDescriptor) -> dict[str, dict]:
     deleted = ("400", "404", "409") if descriptor.delete is not None else ("404", "409")
     paths = {
         base: {
-            "get": operation("list", _responses({"200": _json(list_schema)}, "400"),
+            "get": operation("list", _responses({"200": response(list_schema)}, "400"),
                              summary=_text(request, descriptor.title_plural),
                              parameters=list_parameters(request, descriptor)),
-            "post": operation("create", _responses({"201": _json(name, "Created")}, "400", "409", "415"),
+            "post": operation("create", _responses({"201": response(name, "Created")}, "400", "409", "415"),
                               _body(name + "Input")),
         },
         f"{base}/{{id}}": {
             "parameters": [record_id],
-            "get": operation("read", _responses({"200": _json(name)}, "404")),
-            "put": operation("replace", _responses({"200": _json(name)}, *written), _body(name + "Input")),
-            "patch": operation("update", _responses({"200": _json(name)}, *written), _body(name + "Patch")),
+            "get": operation("read", _responses({"200": response(name)}, "404")),
+            "put": operation("replace", _responses({"200": response(name)}, *written), _body(name + "Input")),
+            "patch": operation("update", _responses({"200": response(name)}, *written), _body(name + "Patch")),
             "delete": operation("delete", _responses({"204": {"description": "Deleted"}}, *deleted)),
         },
     }
@@ -405,7 +407,7 @@ def model_paths(request, descriptor: ModelDescriptor) -> dict[str, dict]:
                                  .children)
             _translate_titles(request, body)
         paths[f"{base}/{{id}}/{action.name}"] = {"parameters": [record_id], "post": operation(
-            f"action.{action.name}", _responses({"200": _json(result)}, *written),
+            f"action.{action.name}", _responses({"200": response(result)}, *written),
             _body(body, required=action.schema is not None and bool(body.get("required"))),
             summary=_text(request, action.title))}
     return paths
@@ -430,7 +432,7 @@ def document(request) -> dict[str, Any]:
         schemas.update(record_schemas(request, descriptor))
     paths[f"{API_PREFIX}/openapi.json"] = {"get": {
         "operationId": "openapi", "summary": "This document",
-        "responses": {"200": _json({"type": "object"}), "401": _json("Error", ERRORS["401"][1])}}}
+        "responses": {"200": response({"type": "object"}), "401": response("Error", ERRORS["401"][1])}}}
     # Routes outside the models: the kernel's reports and apps, addons' own (the openapi_paths hook).
     for found in request.hook.openapi_paths(request=request):
         paths.update(found or {})

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from pyramid.renderers import render
 
 from core.hookspecs import hookimpl
+from core.web.openapi import response
 from core.i18n import _
 
 from . import services
@@ -107,7 +108,6 @@ def contacts_dashboard_widgets(request):
 @hookimpl(specname="openapi_paths")
 def customer360_openapi(request):
     """``GET /api/v1/crm/customers/{id}/360`` in the OpenAPI document."""
-    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     # A section the reader may not read is null.
     rows = {"type": ["object", "null"], "properties": {"rows": {"type": "array", "items": {"type": "object"}},
                                                        "more": {"type": "boolean"}}}
@@ -125,5 +125,5 @@ def customer360_openapi(request):
                        "and the tabs other addons add to the customer (as HTML).",
         "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}],
         "responses": {"200": {"description": "The sections", "content": {"application/json": {"schema": body}}},
-                      "401": {"description": "Not signed in", **error},
-                      "404": {"description": "No such customer, or not within your scope", **error}}}}}
+                      "401": response("Error", "Not signed in"),
+                      "404": response("Error", "No such customer, or not within your scope")}}}}

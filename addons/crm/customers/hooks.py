@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from core.hookspecs import hookimpl
+from core.web.openapi import response
 from core.i18n import _
 
 
@@ -114,7 +115,6 @@ def duplicate_check_openapi(request):
 
     text, integer, link = {"type": "string"}, {"type": "integer"}, {"type": ["string", "null"]}
     owner = {"type": ["string", "null"]}
-    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     query = [{"name": "name", "in": "query", "schema": {"type": "string", "maxLength": 200},
               "description": "The customer's name: similar names, ignoring the company's common words"},
              *[{"name": f, "in": "query", "schema": {"type": "string", "maxLength": 200},
@@ -141,5 +141,5 @@ def duplicate_check_openapi(request):
                        "contact that customer. A match the caller may not read has no url.",
         "parameters": query,
         "responses": {"200": {"description": "The warnings", "content": {"application/json": {"schema": body}}},
-                      "401": {"description": "Not signed in", **error},
-                      "403": {"description": "Not allowed to read or create partners", **error}}}}}
+                      "401": response("Error", "Not signed in"),
+                      "403": response("Error", "Not allowed to read or create partners")}}}}

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from pyramid.renderers import render
 
 from core.hookspecs import hookimpl
+from core.web.openapi import response
 from core.i18n import _
 
 from . import services
@@ -129,13 +130,6 @@ def followup_widget(request):
 def supervision_openapi(request):
     """Daily supervision's JSON (``/api/v1/crm/supervision``) and comments in the OpenAPI document
     (docs/crm-followup.md). ``/crm/supervision.json``, the page's, answers the same as the first."""
-    def error(description: str, schema: str = "Error") -> dict:
-        return {"description": description,
-                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
-
-    def ok(description: str, schema: dict) -> dict:
-        return {"description": description, "content": {"application/json": {"schema": schema}}}
-
     def rows(**properties) -> dict:
         return {"type": "array", "items": {"type": "object", "properties": properties}}
 
@@ -176,18 +170,18 @@ def supervision_openapi(request):
                  "description": "The day (default: today in the company's time zone)"},
                 {"name": "rep", "in": "query", "schema": {"type": "integer", "minimum": 1},
                  "description": "Only this rep (one the caller supervises)"}],
-            "responses": {"200": ok("The day's rows", day), "400": error("Bad date", "ValidationErrors"),
-                          "401": error("Not signed in"), "403": error("No right to read tasks"),
-                          "404": error("Not a rep you supervise")}}},
+            "responses": {"200": response(day, "The day's rows"), "400": response("ValidationErrors", "Bad date"),
+                          "401": response("Error", "Not signed in"), "403": response("Error", "No right to read tasks"),
+                          "404": response("Error", "Not a rep you supervise")}}},
         "/api/v1/crm/supervision/comments": {"post": {
             "operationId": "crm.supervision.comment", "tags": ["crm"],
             "summary": request.translate(_("Comment on a rep's day")),
             "description": "A manager's comment (批示) on a rep's day; the rep is notified.",
             "requestBody": {"required": True, "content": {"application/json": {"schema": comment_in}}},
-            "responses": {"201": ok("Saved", comment_out),
-                          "400": error("Per field: rep_id (not a rep you supervise), date, text; or a body that "
-                                       "is not a JSON object", "BadRequest"),
-                          "401": error("Not signed in"),
-                          "403": error("No right to read tasks (or a missing CSRF token)"),
-                          "415": error("The body must be JSON (Content-Type: application/json)")}}},
+            "responses": {"201": response(comment_out, "Saved"),
+                          "400": response("BadRequest", "Per field: rep_id (not a rep you supervise), date, text; "
+                                                          "or a body that is not a JSON object"),
+                          "401": response("Error", "Not signed in"),
+                          "403": response("Error", "No right to read tasks (or a missing CSRF token)"),
+                          "415": response("Error", "The body must be JSON (Content-Type: application/json)")}}},
     }

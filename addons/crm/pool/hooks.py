@@ -4,6 +4,7 @@ from __future__ import annotations
 from pyramid.renderers import render
 
 from core.hookspecs import hookimpl
+from core.web.openapi import response
 from core.i18n import _
 
 @hookimpl(specname="menu_items")
@@ -69,10 +70,6 @@ def pool_openapi(request):
 
     The pool's other operations (list, claim, assign) are the ``crm.pool`` model's, described by the kernel.
     """
-    def error(description: str, schema: str = "Error") -> dict:
-        return {"description": description,
-                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
-
     body = {"type": "object", "additionalProperties": False, "required": ["note"], "properties": {
         "note": {"type": "string", "minLength": 1, "maxLength": 500,
                  "description": "Why the customer goes back to the pool (kept in the owner history)"}}}
@@ -86,11 +83,10 @@ def pool_openapi(request):
                         "schema": {"type": "integer", "minimum": 1, "maximum": 999999999}}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
         "responses": {
-            "200": {"description": "Released", "content": {"application/json": {"schema": done}}},
-            "400": error("No note, a note over 500 characters, an unknown field (per field: note, in_pool when "
-                         "the customer is already in the pool); or a body that is not a JSON object",
-                         "BadRequest"),
-            "401": error("Not signed in"),
-            "403": error("Neither the customer's owner nor a pool manager (or a missing CSRF token)"),
-            "404": error("No such customer, or not within your scope"),
-            "415": error("The body must be JSON (Content-Type: application/json)")}}}}
+            "200": response(done, "Released"),
+            "400": response("BadRequest", "No note, a note over 500 characters, an unknown field (per field: note, "
+                            "in_pool when the customer is already in the pool); or a body that is not a JSON object"),
+            "401": response("Error", "Not signed in"),
+            "403": response("Error", "Neither the customer's owner nor a pool manager (or a missing CSRF token)"),
+            "404": response("Error", "No such customer, or not within your scope"),
+            "415": response("Error", "The body must be JSON (Content-Type: application/json)")}}}}

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pyramid.renderers import render
 
 from core.hookspecs import hookimpl
+from core.web.openapi import response
 from core.i18n import _
 
 
@@ -67,11 +68,6 @@ def points_detail_tabs(request, descriptor, record):
     return [{"id": "crm-points", "title": _("Points"), "html": html, "count": len(entries), "order": 60}]
 
 
-def _error(description: str, schema: str = "Error") -> dict:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
-
-
 #: A decimal as the API writes it: a string, exact (core.records.json_value).
 _DECIMAL = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
 #: A target against its actual (``services.Line.as_json``); no target: target and attainment null.
@@ -84,14 +80,10 @@ _PERIOD_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2]|[Qq][1-4]))?$"
 _DATE = {"type": "string", "format": "date"}
 
 
-def _ok(description: str, schema: dict) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
 @hookimpl(specname="openapi_paths")
 def targets_openapi(request):
     """My targets, the team comparison and the points ranking in the OpenAPI document (docs/crm-targets.md)."""
-    auth = {"401": _error("Not signed in")}
+    auth = {"401": response("Error", "Not signed in")}
     mine = {"type": "object", "required": ["user", "year", "periods"], "properties": {
         "user": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
         "year": {"type": "integer"},
@@ -119,8 +111,8 @@ def targets_openapi(request):
                  "description": "Default: this year"},
                 {"name": "user", "in": "query", "schema": {"type": "integer", "minimum": 1},
                  "description": "A rep of a department the caller manages (default: the caller)"}],
-            "responses": {"200": _ok("The year's periods", mine), "400": _error("Bad year", "ValidationErrors"),
-                          **auth, "403": _error("The user is not in a department you manage")}}},
+            "responses": {"200": response(mine, "The year's periods"), "400": response("ValidationErrors", "Bad year"),
+                          **auth, "403": response("Error", "The user is not in a department you manage")}}},
         "/api/v1/crm/targets/team": {"get": {
             "operationId": "crm.targets.team", "tags": ["crm"], "summary": request.translate(_("Team targets")),
             "description": "A department manager's comparison of their reps for one period, with the total.",
@@ -129,8 +121,8 @@ def targets_openapi(request):
                  "description": "A month (2026-11), a quarter (2026-Q4) or a year (2026); default: this month"},
                 {"name": "department", "in": "query", "schema": {"type": "integer", "minimum": 1},
                  "description": "A department the caller manages (default: the first)"}],
-            "responses": {"200": _ok("The reps and the total", team), "400": _error("Bad period", "ValidationErrors"),
-                          **auth, "403": _error("Not a manager of that department (or of any)")}}},
+            "responses": {"200": response(team, "The reps and the total"), "400": response("ValidationErrors", "Bad period"),
+                          **auth, "403": response("Error", "Not a manager of that department (or of any)")}}},
         "/api/v1/crm/points/ranking": {"get": {
             "operationId": "crm.points.ranking", "tags": ["crm"],
             "summary": request.translate(_("Customer points ranking")),
@@ -144,7 +136,7 @@ def targets_openapi(request):
                  "description": "A province's division code, e.g. 330000"},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500,
                                                             "default": 50}}],
-            "responses": {"200": _ok("The ranking", ranking),
-                          "400": _error("Bad date or industry", "ValidationErrors"),
-                          **auth, "403": _error("You may not read customers")}}},
+            "responses": {"200": response(ranking, "The ranking"),
+                          "400": response("ValidationErrors", "Bad date or industry"),
+                          **auth, "403": response("Error", "You may not read customers")}}},
     }
