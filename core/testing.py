@@ -176,7 +176,8 @@ def install_cached(db_url: str, catalog: Catalog, addons: list[str], demo: bool 
     from .lifecycle import Lifecycle
 
     engine_name = sa.make_url(db_url).get_backend_name()
-    key = (engine_name, tuple(sorted((n, catalog[n].module) for n in catalog)), tuple(addons), demo)
+    key = (engine_name, tuple(sorted((n, catalog[n].module, str(catalog[n].path)) for n in catalog)),
+           tuple(addons), demo)
     copy = _installs.get(key)
     if copy is not None:
         _restore(engine_name, copy, db_url)
@@ -252,6 +253,12 @@ def _terminate(conn, name: str) -> None:
 
 
 def pytest_configure(config):
+    # argon2's cheapest profile: thousands of sign-ins and new users at a quarter of a
+    # second each are minutes of CI (the parameters travel in each hash).
+    from argon2 import PasswordHasher, profiles
+
+    from .security import passwords
+    passwords.use_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
     config.addinivalue_line(
         "markers", "postgresql_only: the test needs PostgreSQL (pg_dump, expression indexes…): it runs "
         "only on the PostgreSQL engine, and is not collected as a SQLite test that skips")

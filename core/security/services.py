@@ -23,7 +23,7 @@ from .. import tree
 from ..db import utcnow
 from ..i18n import _
 from .models import ApiToken, AuditEntry, Department, OwnerChange, Share, User
-from .passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from .passwords import hash_password, needs_rehash, verify_nothing, verify_password
 from .policy import new_token
 
 MIN_PASSWORD_LENGTH = 8
@@ -97,7 +97,7 @@ def authenticate(session: Session, login: str, password: str, address: str = "",
     user = session.scalars(sa.select(User).where(sa.func.lower(User.login) == login.lower())).first() \
         if login else None
     if user is None:
-        verify_password(DUMMY_HASH, password)  # same work as for a real login
+        verify_nothing(password)  # the same work as for a real login
         audit(session, "login_failed", login=login, address=address, changes=extra)
         raise SecurityError(WRONG_LOGIN)
     if is_locked(user, now):

@@ -10,6 +10,7 @@ from pyramid.config import Configurator
 
 from ..addons import Catalog
 from ..registry import Registries
+from . import chameleon_cache
 from .databases import Databases
 
 
@@ -26,7 +27,8 @@ def make_config(settings: dict, catalog: Catalog | None = None) -> Configurator:
     config.registry.zg_databases = Databases.from_settings(settings)
     # One transaction per request, committed or aborted by pyramid_tm.
     config.include("pyramid_tm")
-    # Chameleon page templates (.pt) for every addon and the theme.
+    # Chameleon page templates (.pt) for every addon and the theme, compiled once per process.
+    chameleon_cache.install()
     config.include("pyramid_chameleon")
     # request.database / request.dbsession / request.addons / request.hook.
     config.include(".request")

@@ -35,10 +35,9 @@ from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED, remember
 
 from core.db import Database
-from core.lifecycle import Lifecycle
 from core.security import services
 from core.security.models import SCOPES, Department, Role, RoleGrant, Share, User
-from core.testing import fresh_database_url
+from core.testing import fresh_database_url, install_cached
 from core.web import make_config
 from tests.conftest import fixture_catalog
 from tests.fixtures.addons.notes.models import Note
@@ -60,9 +59,7 @@ class World:
 
 
 def install_notes(url: str, names=("notes",)) -> None:
-    db = Database(url)
-    Lifecycle(db, fixture_catalog("notes")).install(list(names))
-    db.dispose()
+    install_cached(url, fixture_catalog("notes"), list(names))
 
 
 def _department(session, name, parent=None, managers=()) -> Department:

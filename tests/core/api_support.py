@@ -14,9 +14,9 @@ from pyramid.security import NO_PERMISSION_REQUIRED, remember
 
 from core.addons import Catalog
 from core.db import Database
-from core.lifecycle import Lifecycle
 from core.security import services
 from core.security.models import Department, Role, RoleGrant, User
+from core.testing import install_cached
 from core.web import make_config
 from tests.conftest import fixture_catalog
 
@@ -41,11 +41,7 @@ def make_app(db_url: str, hosts: str = "", *, catalog: Catalog | None = None, se
 
 
 def install(db_url: str, addons=("notes",), catalog: Catalog | None = None) -> None:
-    db = Database(db_url)
-    try:
-        Lifecycle(db, catalog or fixture_catalog("notes")).install(list(addons))
-    finally:
-        db.dispose()
+    install_cached(db_url, catalog or fixture_catalog("notes"), list(addons))
 
 
 @dataclasses.dataclass

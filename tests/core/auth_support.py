@@ -9,9 +9,9 @@ import webtest
 
 from addons.base.models import Company
 from core.db import Database
-from core.lifecycle import Lifecycle
 from core.security import services
 from core.security.models import AuditEntry, User
+from core.testing import install_cached
 from core.web import make_config
 from tests.conftest import fixture_catalog
 
@@ -88,8 +88,8 @@ def app_for(url: str, settings: dict | None = None, extra=None):
 
 
 def make_site(url: str, settings: dict | None = None, extra=None) -> Site:
+    install_cached(url, fixture_catalog(), [])
     database = Database(url)
-    Lifecycle(database, fixture_catalog()).install([])
     with database.session() as session:
         user, _ = services.create_user(session, "zhangsan", "张三", PASSWORD, email="zs@example.com")
         admin, _ = services.create_user(session, "boss", "老板", ADMIN_PASSWORD, is_admin=True)
@@ -110,12 +110,3 @@ def sleeps(monkeypatch) -> list[float]:
     return waits
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """argon2 with its smallest cost: the tests sign in often (the parameters are in the hash)."""
-    from argon2 import PasswordHasher
-
-    import core.security.passwords
-
-    monkeypatch.setattr(core.security.passwords, "_hasher",
-                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

@@ -18,8 +18,8 @@ from pyramid.security import NO_PERMISSION_REQUIRED, remember
 from sqlalchemy.orm import Session
 
 from core.db import get_database
-from core.lifecycle import Lifecycle
 from core.security.models import Role, RoleGrant, User
+from core.testing import install_cached
 from core.web import make_config
 from tests.conftest import fixture_catalog
 
@@ -60,7 +60,7 @@ def build_app(db_url: str, catalog=None, plugins: Iterable = ()) -> webtest.Test
 
 def install(db_url: str, addons=("notes",), catalog=None) -> None:
     catalog = catalog if catalog is not None else fixture_catalog("notes")
-    Lifecycle(get_database(db_url), catalog).install(list(addons))
+    install_cached(db_url, catalog, list(addons))
 
 
 @dataclasses.dataclass

@@ -12,7 +12,7 @@ from core.db import Database, utcnow
 from core.security import services
 from core.security.models import Department, DepartmentManager, Role, RoleGrant, User
 from core.security.passwords import verify_password
-from tests.core.auth_support import ADDRESS, ADMIN_PASSWORD, PASSWORD, cheap_hashing, make_site, sleeps  # noqa: F401
+from tests.core.auth_support import ADDRESS, ADMIN_PASSWORD, PASSWORD, make_site, sleeps  # noqa: F401
 
 WRONG = "Wrong login or password."
 

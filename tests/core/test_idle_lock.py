@@ -9,7 +9,7 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 
 import core.web.auth_idle as idle
 from core.security import services
-from tests.core.auth_support import PASSWORD, cheap_hashing, make_site, sleeps  # noqa: F401
+from tests.core.auth_support import PASSWORD, make_site, sleeps  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = 1_800_000_000.0

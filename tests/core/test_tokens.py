@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from core.db import utcnow
 from core.security import services
 from core.security.models import ApiToken, User
-from tests.core.auth_support import PASSWORD, cheap_hashing, make_site  # noqa: F401
+from tests.core.auth_support import PASSWORD, make_site  # noqa: F401
 
 
 @pytest.fixture

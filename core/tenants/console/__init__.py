@@ -67,12 +67,14 @@ def _bad_csrf(exc, request):
 
 def make_console_app(settings: Mapping[str, str], catalog=None):
     """The console's WSGI application (its own Configurator, registry and policies)."""
+    from ...web import chameleon_cache
     from ...web.i18n import Formatter, _localizer
 
     settings = dict(settings)
     config = Configurator(settings=settings)
     config.registry.zg_catalog = catalog
     config.registry.zg_operators = auth.parse_operators(settings.get("zhanggui.operators"))
+    chameleon_cache.install()
     config.include("pyramid_chameleon")
     config.set_session_factory(auth.session_factory(settings))
     # Every POST carries the session's token (the sign-in form too).

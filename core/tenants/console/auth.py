@@ -27,7 +27,7 @@ from zope.interface import implementer
 
 from ...db import utcnow
 from ...i18n import _
-from ...security.passwords import DUMMY_HASH, verify_password
+from ...security.passwords import verify_nothing, verify_password
 from ...security.services import LoginPolicy
 from ..models import OperatorSignin
 
@@ -76,7 +76,7 @@ def check(operator, operators: Mapping[str, str], login: str, password: str, pol
     now = now or utcnow()
     digest = operators.get(login)
     if digest is None:
-        verify_password(DUMMY_HASH, password or "")  # the same work as for a real login
+        verify_nothing(password or "")  # the same work as for a real login
         operator.log("signin", "", "failed", f"{login or '-'} (unknown) from {address}")
         raise SigninError(WRONG)
     with operator.session() as session:

@@ -15,10 +15,9 @@ from addons.base.partners.models import Contact, Partner
 from addons.crm.models import LostReason, Stage
 from core.addons import Catalog, load_addon
 from core.db import Database
-from core.lifecycle import Lifecycle
 from core.security import services
 from core.security.models import Department, Role, RoleGrant, User
-from core.testing import WebClient, create_admin
+from core.testing import WebClient, create_admin, install_cached
 from core.web import make_app
 
 REP_MODELS = {"crm.opportunity": ("read,create,edit,export", "own"), "crm.competitor": ("read", "all"),
@@ -49,9 +48,9 @@ def _department(session, name, parent=None) -> Department:
 
 @pytest.fixture
 def site(db_url):
-    db = Database(db_url)
     catalog = crm_catalog()
-    Lifecycle(db, catalog).install(["crm"])
+    install_cached(db_url, catalog, ["crm"])
+    db = Database(db_url)
     create_admin(db_url, "boss", "boss-password")
     with db.session() as session:
         admin = session.scalar(sa.select(User).where(User.login == "boss"))

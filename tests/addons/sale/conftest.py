@@ -11,10 +11,9 @@ from addons.base.partners.models import Partner
 from addons.base.products.models import Product, Unit
 from core.addons import Catalog, load_addon
 from core.db import Database
-from core.lifecycle import Lifecycle
 from core.security import services
 from core.security.models import Role, RoleGrant, User
-from core.testing import WebClient, create_admin
+from core.testing import WebClient, create_admin, install_cached
 from core.web import make_app
 
 
@@ -32,9 +31,9 @@ def grant(session, user, model: str, actions: str, scope: str = "own") -> None:
 
 @pytest.fixture
 def site(db_url):
-    db = Database(db_url)
     catalog = sale_catalog()
-    Lifecycle(db, catalog).install(["sale"])
+    install_cached(db_url, catalog, ["sale"])
+    db = Database(db_url)
     create_admin(db_url, "boss", "boss-password")
     with db.session() as session:
         admin = session.scalar(sa.select(User).where(User.login == "boss"))

@@ -11,10 +11,9 @@ from addons.base.partners.models import Partner
 from addons.base.products.models import Product, Unit
 from core.addons import Catalog, load_addon
 from core.db import Database
-from core.lifecycle import Lifecycle
 from core.security import services
 from core.security.models import Role, RoleGrant, User
-from core.testing import create_admin
+from core.testing import create_admin, install_cached
 from core.web import make_app
 
 PROJECT_GRANTS = {"crm.project": ("read,create,edit,export", "own"), "base.activity": ("read,create", "all")}
@@ -44,9 +43,9 @@ def project_site(site):
 @pytest.fixture
 def sale_site(db_url):
     """base, sale and crm installed: an administrator, two customers, a product."""
-    db = Database(db_url)
     catalog = Catalog([load_addon("addons.base"), load_addon("addons.sale"), load_addon("addons.crm")])
-    Lifecycle(db, catalog).install(["crm", "sale"])
+    install_cached(db_url, catalog, ["crm", "sale"])
+    db = Database(db_url)
     create_admin(db_url, "boss", "boss-password")
     with db.session() as session:
         admin = session.scalar(sa.select(User).where(User.login == "boss"))

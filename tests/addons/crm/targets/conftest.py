@@ -13,11 +13,10 @@ from addons.crm.models import Opportunity, Stage
 from addons.crm.targets.models import PointsRule
 from core.addons import Catalog, load_addon
 from core.db import Database
-from core.lifecycle import Lifecycle
 from core.registry import AddonRegistry, read_state
 from core.security import services
 from core.security.models import Department, User
-from core.testing import create_admin
+from core.testing import create_admin, install_cached
 from core.web import make_app
 
 TARGET_MODELS = {"crm.target": ("read,create,edit,delete,export", "all"),
@@ -52,9 +51,9 @@ def sale_catalog() -> Catalog:
 @pytest.fixture
 def sale_site(db_url):
     """base + crm + sale: a department with two reps, two customers, a purchase rule."""
-    db = Database(db_url)
     catalog = sale_catalog()
-    Lifecycle(db, catalog).install(["crm", "sale"])
+    install_cached(db_url, catalog, ["crm", "sale"])
+    db = Database(db_url)
     create_admin(db_url, "boss", "boss-password")
     with db.session() as session:
         dept = Department(name="华东销售部")
