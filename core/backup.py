@@ -30,6 +30,7 @@ import io
 import json
 import os
 import re
+import secrets
 import shutil
 import sqlite3
 import subprocess
@@ -42,6 +43,8 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+
+from . import datacache
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -176,6 +179,9 @@ def _named(things: list[str], limit: int = 5) -> str:
 def _bump_serial_sqlite(conn: sqlite3.Connection) -> None:
     if "zg_meta" in _sqlite_tables(conn):
         conn.execute("UPDATE zg_meta SET value = value + 1 WHERE key = 'registry_serial'")
+        # What processes kept of the replaced data is dropped (core.datacache: a random step).
+        conn.execute("UPDATE zg_meta SET value = value + ? WHERE key = ?",
+                     (secrets.randbelow(2 ** 31) + 1, datacache.DATA_KEY))
 
 
 def _sqlite_restore(staged: Path, db_url: str, expected: dict[str, int], progress: Progress) -> None:
@@ -397,6 +403,7 @@ def _pg_restore(staged: Path, db_url: str, expected: dict[str, int], progress: P
             _check_counts(_pg_counts(conn), expected)
             if ("public", "zg_meta") in _pg_tables(conn):
                 conn.execute(sa.text("UPDATE zg_meta SET value = value + 1 WHERE key = 'registry_serial'"))
+                datacache.bump(conn)  # what processes kept of the replaced data is dropped
     finally:
         engine.dispose()
     progress("database", 1, 1)

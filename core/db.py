@@ -159,3 +159,8 @@ def get_database(url: str, key: str | None = None) -> Database:
         if db is None:
             db = _databases[str(url)] = Database(url, key or "default")
         return db
+
+
+# Every session that writes bumps the data serial of cached reference models
+# (core.datacache registers its listeners on import).
+from . import datacache  # noqa: E402,F401

@@ -208,6 +208,9 @@ def read_serial(connection: Connection) -> int:
 
 def bump_serial(connection: Connection) -> None:
     """Tell every process that this database's addons changed (same transaction)."""
+    from . import datacache
+
+    datacache.bump(connection)  # migrations write rows without a session
     updated = connection.execute(
         sa.update(Meta).where(Meta.key == SERIAL_KEY).values(value=Meta.value + 1)
     ).rowcount

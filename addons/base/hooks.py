@@ -5,6 +5,7 @@ import datetime as dt
 
 from pyramid.renderers import render
 
+from core import datacache
 from core.hookspecs import hookimpl
 from core.i18n import _
 from core.security import demo
@@ -82,9 +83,11 @@ def menu_items(request):
 
 @hookimpl
 def company_profile(request):
-    company = services.get_company(request.dbsession)
-    return {"name": company.name, "theme": company.theme or "default",
-            "idle_lock_minutes": company.idle_lock_minutes}
+    def read() -> dict:
+        company = services.get_company(request.dbsession)
+        return {"name": company.name, "theme": company.theme or "default",
+                "idle_lock_minutes": company.idle_lock_minutes}
+    return dict(datacache.cached(request.dbsession, ("company_profile",), read))
 
 
 @hookimpl

@@ -11,6 +11,7 @@ class Company(Base):
     """The company using this database; printed on every document."""
 
     __tablename__ = "base_company"
+    __zg_cached__ = True  # its profile (name, theme, idle lock) is kept per process (core.datacache)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))

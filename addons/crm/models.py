@@ -39,6 +39,7 @@ class Stage(Base):
     """A step of the pipeline, set by the company, with a win probability and a checklist."""
 
     __tablename__ = "crm_stage"
+    __zg_cached__ = True  # choice lists kept per process (core.datacache)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from core.choices import named, users
 from core.descriptors import Action, Column, Filter, ModelDescriptor
 from core.i18n import _
-from core.security.models import User
 
 from . import schemas, services
 from .models import Campaign, CampaignType, Competitor, LostReason, Opportunity, Stage
@@ -22,18 +22,6 @@ def _yes(value) -> str:
 
 def _percent(value) -> str:
     return "" if value is None else f"{value} %"
-
-
-def _named(model):
-    def choices(request):
-        return [(r.id, r.name) for r in request.dbsession.scalars(sa.select(model).order_by(model.sequence,
-                                                                                              model.name))]
-    return choices
-
-
-def _owners(request):
-    return [(u.id, u.name) for u in request.dbsession.scalars(
-        sa.select(User).where(User.active.is_(True)).order_by(User.name))]
 
 
 def _campaigns(request):
@@ -80,12 +68,12 @@ OPPORTUNITY = ModelDescriptor(
              Column("closed_date", _("Closed on"), visible=False),
              Column("owner", _("Owner"), sortable=False)],
     filters=[Filter("state", _("State"), choices=_states),
-             Filter("stage_id", _("Stage"), choices=_named(Stage)),
-             Filter("lost_reason_id", _("Lost reason"), choices=_named(LostReason)),
+             Filter("stage_id", _("Stage"), choices=named(Stage)),
+             Filter("lost_reason_id", _("Lost reason"), choices=named(LostReason)),
              Filter("campaign_id", _("Campaign"), choices=_campaigns),
              Filter("expected_date", _("Expected close date"), kind="date_range"),
              Filter("expected_amount", _("Expected amount"), kind="number_range"),
-             Filter("owner_id", _("Owner"), choices=_owners)],
+             Filter("owner_id", _("Owner"), choices=users)],
     actions=[Action("move", _("Move to stage"), services.move_action, batch=False, available=_never),
              # Parameters (a note, a reason): the kernel asks for them on a form page and in the API body.
              Action("won", _("Mark won"), services.won_action, batch=False, available=services.is_open,
@@ -136,7 +124,7 @@ CAMPAIGN = ModelDescriptor(
     columns=[Column("name", _("Name")), Column("type", _("Type"), sortable=False),
              Column("start_date", _("Start")), Column("end_date", _("End")), Column("budget", _("Budget")),
              Column("cost", _("Actual cost")), Column("owner", _("Owner"), sortable=False)],
-    filters=[Filter("type_id", _("Type"), choices=_named(CampaignType)),
+    filters=[Filter("type_id", _("Type"), choices=named(CampaignType)),
              Filter("start_date", _("Start"), kind="date_range")],
     order_by="-start_date", label=lambda c: c.name,
     create=services.create_campaign, update=services.update_campaign, detail_fields=_campaign_details,

@@ -22,6 +22,8 @@ class Department(Base):
     """A department; ``path`` ("/1/4/9/") makes "this department and below" one LIKE."""
 
     __tablename__ = "zg_department"
+    #: Choice lists of departments are kept per process (core.datacache).
+    __zg_cached__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100))
@@ -46,6 +48,8 @@ class User(Base):
     """A person who signs in. ``is_admin`` bypasses permissions (the company's administrator)."""
 
     __tablename__ = "zg_user"
+    #: Choice lists of users' names are kept per process until a name or ``active`` changes.
+    __zg_cached__ = ("name", "active")
     #: Found by name (characters, pinyin, initials), login, e-mail and any phone fragment.
     __search__ = SearchIndex(names=["name"], texts=["login", "email"], phones=["phone"])
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from core.choices import users
 from core.descriptors import Action, Column, Filter, MatchRule, ModelDescriptor
 from core.i18n import _
-from core.security.models import User
 
 from . import services
 from .models import Activity
@@ -13,9 +13,7 @@ from .schemas import activity_schema
 
 
 def _users(request):
-    rows = request.dbsession.execute(sa.select(User.id, User.name).where(User.active.is_(True))
-                                     .order_by(User.name)).all()
-    return [(str(i), n) for i, n in rows]
+    return [(str(i), n) for i, n in users(request)]
 
 
 def _partners(request):

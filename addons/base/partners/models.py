@@ -32,6 +32,7 @@ class PartnerCategory(Base):
     """
 
     __tablename__ = "base_partner_category"
+    __zg_cached__ = True  # choice lists kept per process (core.datacache)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: customer, supplier or channel
@@ -47,7 +48,12 @@ class PartnerCategory(Base):
 
 
 class ChoiceList:
-    """Columns of a company-editable list of names (industries, sources): unique, ordered."""
+    """Columns of a company-editable list of names (industries, sources): unique, ordered.
+
+    Choice lists of these are kept per process until a row changes (core.datacache).
+    """
+
+    __zg_cached__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
@@ -74,6 +80,7 @@ class Tag(Base):
     """A free label on partners (重点客户, VIP…), a company-editable list."""
 
     __tablename__ = "base_tag"
+    __zg_cached__ = True  # choice lists kept per process (core.datacache)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(60), unique=True)

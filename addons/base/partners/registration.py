@@ -1,11 +1,10 @@
 """The descriptors of partners, contacts, bank accounts and the lists that classify partners."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 
+from core.choices import named, users
 from core.descriptors import Action, Column, Filter, MatchRule, ModelDescriptor
 from core.i18n import _
-from core.security.models import User
 
 from . import divisions, schemas, services
 from .models import BankAccount, Contact, Industry, Partner, PartnerCategory, PartnerSource, Tag
@@ -17,25 +16,6 @@ DEACTIVATE = Action("deactivate", _("Deactivate"), services.deactivate,
 
 def _yes(value) -> str:
     return "✓" if value else ""
-
-
-def _categories(role: str):
-    def choices(request):
-        rows = request.dbsession.scalars(sa.select(PartnerCategory).where(PartnerCategory.role == role)
-                                         .order_by(PartnerCategory.sequence, PartnerCategory.name))
-        return [(c.id, c.name) for c in rows]
-    return choices
-
-
-def _named(model):
-    def choices(request):
-        return [(r.id, r.name) for r in request.dbsession.scalars(sa.select(model).order_by(model.name))]
-    return choices
-
-
-def _owners(request):
-    return [(u.id, u.name) for u in request.dbsession.scalars(
-        sa.select(User).where(User.active.is_(True)).order_by(User.name))]
 
 
 def _chosen_partner(request):
@@ -66,14 +46,14 @@ PARTNER = ModelDescriptor(
              Column("owner", _("Owner"), sortable=False), Column("active", _("Active"), format=_yes, visible=False)],
     filters=[Filter("is_customer", _("Customer"), kind="bool"), Filter("is_supplier", _("Supplier"), kind="bool"),
              Filter("is_channel", _("Channel partner"), kind="bool"),
-             Filter("customer_category_id", _("Customer category"), choices=_categories("customer")),
-             Filter("supplier_category_id", _("Supplier category"), choices=_categories("supplier")),
-             Filter("channel_category_id", _("Channel category"), choices=_categories("channel")),
-             Filter("industry_id", _("Industry"), choices=_named(Industry)),
-             Filter("source_id", _("Source"), choices=_named(PartnerSource)),
-             Filter("tag", _("Tag"), choices=_named(Tag)),
+             Filter("customer_category_id", _("Customer category"), choices=named(PartnerCategory, where=PartnerCategory.role == "customer")),
+             Filter("supplier_category_id", _("Supplier category"), choices=named(PartnerCategory, where=PartnerCategory.role == "supplier")),
+             Filter("channel_category_id", _("Channel category"), choices=named(PartnerCategory, where=PartnerCategory.role == "channel")),
+             Filter("industry_id", _("Industry"), choices=named(Industry)),
+             Filter("source_id", _("Source"), choices=named(PartnerSource)),
+             Filter("tag", _("Tag"), choices=named(Tag)),
              Filter("province", _("Province"), choices=_provinces),
-             Filter("owner_id", _("Owner"), choices=_owners),
+             Filter("owner_id", _("Owner"), choices=users),
              Filter("active", _("Active"), kind="bool")],
     actions=[ACTIVATE, DEACTIVATE], order_by="-id",
     label=lambda p: p.name,
@@ -96,7 +76,7 @@ CONTACT = ModelDescriptor(
              Column("active", _("Active"), format=_yes, visible=False)],
     filters=[Filter("partner_id", _("Partner"), choices=_chosen_partner), Filter("active", _("Active"), kind="bool"),
              Filter("province", _("Province"), choices=_provinces),
-             Filter("owner_id", _("Owner"), choices=_owners)],
+             Filter("owner_id", _("Owner"), choices=users)],
     actions=[ACTIVATE, DEACTIVATE], order_by="name",
     label=lambda c: f"{c.name} ({c.partner.short_name or c.partner.name})" if c.partner else c.name,
     create=services.create_contact, update=services.update_contact,

@@ -6,6 +6,7 @@ menu entry; the default templates at install.
 """
 from __future__ import annotations
 
+from core import datacache
 from core.hookspecs import hookimpl
 from core.i18n import _
 
@@ -17,11 +18,14 @@ TOOL_TITLES = {"document": _("Print PDF"), "envelope": _("Envelopes"), "label": 
 _NOT_FILTERS = {"page", "size", "ids", "template", "kind"}
 
 
-def _defaults_by_kind(request, model: str) -> dict:
-    found = {}
-    for template in services.templates_for(request.dbsession, model):
-        found.setdefault(template.kind, template)  # defaults come first
-    return found
+def _defaults_by_kind(request, model: str) -> dict[str, tuple[int, str]]:
+    """``{kind: (id, name)}`` of the model's first template of each kind (kept per process)."""
+    def read() -> dict[str, tuple[int, str]]:
+        found: dict[str, tuple[int, str]] = {}
+        for template in services.templates_for(request.dbsession, model):
+            found.setdefault(template.kind, (template.id, template.name))  # defaults come first
+        return found
+    return datacache.cached(request.dbsession, ("print_templates", model), read)
 
 
 @hookimpl(specname="list_tools")
@@ -38,7 +42,7 @@ def print_list_tools(request, descriptor):
         template = templates.get(kind)
         if template is None:
             continue
-        query = [*current, ("template", template.id)]
+        query = [*current, ("template", template[0])]
         tools.append({"id": f"print-{kind}", "title": TOOL_TITLES[kind], "order": 50 + order,
                       "url": request.route_url("base.print.pdf", model=descriptor.name, _query=query),
                       "target": "_blank", "selection": True})
@@ -58,9 +62,9 @@ def print_record_tools(request, descriptor, record):
                      "url": request.route_url("base.print_template.editor", id=record.id)}]
         return None
     tools = []
-    for order, (kind, template) in enumerate(_defaults_by_kind(request, descriptor.name).items()):
-        query = {"ids": record.id, "template": template.id}
-        tools.append({"id": f"print-{kind}", "title": TOOL_TITLES.get(kind, template.name), "order": 50 + order,
+    for order, (kind, (template_id, name)) in enumerate(_defaults_by_kind(request, descriptor.name).items()):
+        query = {"ids": record.id, "template": template_id}
+        tools.append({"id": f"print-{kind}", "title": TOOL_TITLES.get(kind, name), "order": 50 + order,
                       "url": request.route_url("base.print.pdf", model=descriptor.name, _query=query),
                       "target": "_blank"})
         if kind == "document":

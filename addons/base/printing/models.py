@@ -20,6 +20,7 @@ class PrintTemplate(Base):
     """One template for one model (``sale.quotation``, ``base.partner``…)."""
 
     __tablename__ = "base_print_template"
+    __zg_cached__ = True  # the print buttons of lists are kept per process (core.datacache)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100))

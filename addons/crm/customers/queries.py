@@ -86,8 +86,3 @@ def team(value):
     tops = sa.select(Department.path).where(Department.id.in_(ids)).subquery()
     below = sa.select(Department.id).join(tops, Department.path.like(tops.c.path.concat("%")))
     return Partner.department_id.in_(below)
-
-
-def departments(request):
-    """The ``team`` filter's choices: every department, by path (a tree's order)."""
-    return [(d.id, d.name) for d in request.dbsession.scalars(sa.select(Department).order_by(Department.path))]

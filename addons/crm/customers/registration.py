@@ -5,11 +5,12 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from core.choices import departments, named
 from core.descriptors import Column, Filter, ModelDescriptor
 from core.extensions import Extension
 from core.i18n import _
 
-from ..registration import _named, _simple
+from ..registration import _simple
 from . import queries, schemas
 from .models import CREDIT_RATINGS, CustomerLevel, CustomerProfile, CustomerType
 
@@ -49,8 +50,8 @@ PROFILE = Extension(
              Column("credit_rating", _("Credit rating"), visible=False),
              Column("last_contact_at", _("Last contact")),
              Column("channel", _("Channel partner"), visible=False)],
-    filters=[Filter("customer_type_id", _("Customer type"), choices=_named(CustomerType)),
-             Filter("customer_level_id", _("Customer level"), choices=_named(CustomerLevel)),
+    filters=[Filter("customer_type_id", _("Customer type"), choices=named(CustomerType)),
+             Filter("customer_level_id", _("Customer level"), choices=named(CustomerLevel)),
              Filter("customer_status", _("Customer status"), choices=_statuses),
              Filter("credit_rating", _("Credit rating"), choices=_ratings),
              Filter("last_contact_at", _("Last contact"), kind="date_range"),
@@ -63,7 +64,7 @@ PROFILE = Extension(
              Filter("planned", _("Contact planned"), kind="bool", where=queries.planned),
              Filter("planned_in", _("Contact planned in the period"), kind="date_range",
                     where=queries.planned_in),
-             Filter("team", _("Team (department and below)"), choices=queries.departments, where=queries.team)],
+             Filter("team", _("Team (department and below)"), choices=departments, where=queries.team)],
     read_only=("last_contact_at", "points"),
     read_only_titles={"last_contact_at": _("Last contact"), "points": _("Points")},
     applies=lambda partner: partner.is_customer,  # a supplier's page has no customer profile

@@ -10,10 +10,10 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from core.choices import users
 from core.descriptors import Action, Column, Filter, ModelDescriptor
 from core.extensions import Extension
 from core.i18n import _
-from core.security.models import User
 
 from . import schemas, services
 from .models import ActivityDetail, Task, Visit
@@ -23,11 +23,6 @@ from .services import (PRIORITY_TITLES, PROGRESS_TITLES, TASK_KIND_TITLES, TASK_
 
 def _titles(titles: dict):
     return lambda request: list(titles.items())
-
-
-def _users(request):
-    return [(u.id, u.name) for u in request.dbsession.scalars(
-        sa.select(User).where(User.active.is_(True)).order_by(User.name))]
 
 
 def _today(access) -> dt.date:
@@ -109,7 +104,7 @@ TASK = ModelDescriptor(
              Filter("kind", _("Task type"), choices=_titles(TASK_KIND_TITLES)),
              Filter("priority", _("Priority"), choices=_titles(PRIORITY_TITLES)),
              Filter("due_date", _("Due date"), kind="date_range"),
-             Filter("owner_id", _("Assignee"), choices=_users)],
+             Filter("owner_id", _("Assignee"), choices=users)],
     search_fields=["title", "description", "result"],
     actions=[Action("complete", _("Complete"), services.complete_action, batch=False, available=_open,
                     schema=schemas.complete_schema),
@@ -154,7 +149,7 @@ VISIT = ModelDescriptor(
     filters=[Filter("mine", _("My visits"), kind="bool", where=_mine(Visit)),
              Filter("state", _("State"), choices=_titles(VISIT_STATE_TITLES)),
              Filter("planned_date", _("Planned date"), kind="date_range"),
-             Filter("owner_id", _("Rep"), choices=_users)],
+             Filter("owner_id", _("Rep"), choices=users)],
     search_fields=["purpose", "result", "checkin_place"],
     actions=[Action("check_in", _("Check in"), services.check_in_action, batch=False, available=_never),
              Action("check_out", _("Check out"), services.check_out_action, batch=False, available=_visit_open,

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from addons.base.partners import divisions
 from addons.base.partners.models import Industry, Partner
 from core import records
+from core.choices import named
 from core.descriptors import DESCRIPTORS, Action, Column, Filter, ModelDescriptor
 from core.i18n import _
 from core.records import ValidationFailed
@@ -23,13 +24,6 @@ from core.security.models import User
 from ..customers.models import CustomerType
 from . import services
 from .models import PoolCustomer, PoolSettings
-
-
-def named(model):
-    def choices(request):
-        return [(r.id, r.name) for r in request.dbsession.scalars(
-            sa.select(model).where(model.active.is_(True)).order_by(model.sequence, model.name))]
-    return choices
 
 
 def provinces(request):
@@ -131,8 +125,8 @@ POOL = ModelDescriptor(
              Column("province", _("Province"), format=divisions.name),
              Column("pooled_at", _("In the pool since")), Column("last_contact_at", _("Last contact"))],
     filters=[Filter("search", _("Name, pinyin or phone"), kind="text", where=search_where),
-             Filter("customer_type_id", _("Customer type"), choices=named(CustomerType)),
-             Filter("industry_id", _("Industry"), choices=named(Industry)),
+             Filter("customer_type_id", _("Customer type"), choices=named(CustomerType, active_only=True)),
+             Filter("industry_id", _("Industry"), choices=named(Industry, active_only=True)),
              Filter("province", _("Province"), choices=provinces),
              Filter("pooled_at", _("In the pool since"), kind="date_range")],
     search_fields=["name", "code"], searchable=False,

@@ -1,11 +1,10 @@
 """The project model for the generic pages, the API (``/api/v1/crm.project``), export and print."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 
+from core.choices import users
 from core.descriptors import Action, Column, Filter, ModelDescriptor, models_for
 from core.i18n import _
-from core.security.models import User
 
 from . import schemas, services
 from .models import Project
@@ -13,11 +12,6 @@ from .models import Project
 
 def _statuses(request):
     return list(schemas.STATUS_TITLES.items())
-
-
-def _owners(request):
-    return [(u.id, u.name) for u in request.dbsession.scalars(
-        sa.select(User).where(User.active.is_(True)).order_by(User.name))]
 
 
 def _money(request, value) -> str:
@@ -60,7 +54,7 @@ PROJECT = ModelDescriptor(
     filters=[Filter("status", _("Status"), choices=_statuses),
              Filter("start_date", _("Start date"), kind="date_range"),
              Filter("budget", _("Budget"), kind="number_range"),
-             Filter("owner_id", _("Owner"), choices=_owners)],
+             Filter("owner_id", _("Owner"), choices=users)],
     actions=[Action("activate", _("Start"), _status_action("active"), available=_not_in("active")),
              Action("hold", _("Put on hold"), _status_action("on_hold"), available=_not_in("on_hold")),
              Action("finish", _("Mark done"), _status_action("done"), available=_not_in("done")),

@@ -2,12 +2,11 @@
 crm.points_entry (the history: added by the award services, never edited or deleted)."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 
+from core.choices import departments, users
 from core.descriptors import Column, Filter, ModelDescriptor
 from core.i18n import _
 from core.records import ValidationFailed
-from core.security.models import Department, User
 
 from . import points, schemas, services
 from .models import PointsEntry, PointsRule, Target
@@ -20,15 +19,6 @@ def _yes(value) -> str:
 def _titles(pairs):
     table = dict(pairs)
     return lambda value: table.get(value, value)
-
-
-def _users(request):
-    return [(u.id, u.name) for u in request.dbsession.scalars(
-        sa.select(User).where(User.active.is_(True)).order_by(User.name))]
-
-
-def _departments(request):
-    return [(d.id, d.name) for d in request.dbsession.scalars(sa.select(Department).order_by(Department.path))]
 
 
 def _attainment(value) -> str:
@@ -48,8 +38,8 @@ TARGET = ModelDescriptor(
     filters=[Filter("scope", _("Scope"), choices=lambda request: schemas.SCOPE_CHOICES),
              Filter("period_kind", _("Period kind"), choices=lambda request: list(
                  services.PERIOD_KIND_TITLES.items())),
-             Filter("user_id", _("Sales rep"), choices=_users),
-             Filter("department_id", _("Department"), choices=_departments),
+             Filter("user_id", _("Sales rep"), choices=users),
+             Filter("department_id", _("Department"), choices=departments),
              Filter("start_date", _("Period start"), kind="date_range")],
     search_fields=["period"], searchable=False, order_by="-start_date", label=str,
     create=services.create_target, update=services.update_target,

@@ -15,6 +15,7 @@ class ListDefault(Base):
     """The columns, in order, that a model's list shows by default."""
 
     __tablename__ = "zg_list_default"
+    __zg_cached__ = True  # read by every list page, kept per process (core.datacache)
 
     model: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
     columns: Mapped[list] = mapped_column(sa.JSON, default=list)

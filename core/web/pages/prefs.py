@@ -12,6 +12,7 @@ from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy.orm import Session
 
+from ... import datacache
 from ...descriptors import ModelDescriptor
 from ...i18n import _
 from ...security.models import User, UserPreference
@@ -34,8 +35,10 @@ def _known(descriptor: ModelDescriptor, names: Sequence[str]) -> list[str]:
 
 def default_columns(session: Session, descriptor: ModelDescriptor) -> list[str]:
     """The administrator's default, else the descriptor's visible columns."""
-    row = session.get(ListDefault, descriptor.name)
-    names = _known(descriptor, row.columns if row is not None else ())
+    def read() -> tuple[str, ...]:
+        row = session.get(ListDefault, descriptor.name)
+        return tuple(row.columns or ()) if row is not None else ()
+    names = _known(descriptor, datacache.cached(session, ("list_default", descriptor.name), read))
     return names or [c.name for c in columns_of(descriptor) if c.visible] or [columns_of(descriptor)[0].name]
 
 
