@@ -8,6 +8,7 @@ declares the permissions ``<addon>:<resource>:<action>`` for the role matrix.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -61,6 +62,26 @@ class Filter:
     where: Callable[[Any], Any] | None = None
 
 
+def positional_count(func) -> int:
+    """How many positional arguments ``func`` takes (0 when it cannot be told), remembered.
+
+    Callbacks that may take an optional second argument (a filter's ``where(value,
+    access)``, an action's ``available(record, request)``) are called with it when they do.
+    """
+    found = _ARITY.get(func)
+    if found is None:
+        try:
+            found = len([p for p in inspect.signature(func).parameters.values()
+                         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)])
+        except (TypeError, ValueError):
+            found = 0
+        _ARITY[func] = found
+    return found
+
+
+_ARITY: dict = {}
+
+
 @dataclasses.dataclass(frozen=True)
 class Action:
     """A model action: ``POST /api/v1/<model>/<id>/<name>`` and a batch action in lists.
@@ -78,12 +99,22 @@ class Action:
     confirm: Any = None  # a question shown before running it in the browser
     #: record -> whether the action applies to it now (e.g. a legal state transition);
     #: the detail page offers only those. The service must still refuse the others.
-    available: Callable[[Any], bool] | None = None
+    #: ``available(record, request)`` when it takes two arguments: what the database has
+    #: installed (an SMS gateway), the user… (``request`` is None outside a page).
+    available: Callable[..., bool] | None = None
     #: schema(request) -> a colander mapping of the action's parameters (a reason, a stage…).
     #: The kernel validates them (400 / form messages per field) and passes the appstruct to
     #: ``func`` as keyword arguments; the API documents them as the request body, and the detail
     #: page offers the action as a form. Such an action is not a list's batch action.
     schema: Callable[[Any], colander.SchemaNode] | None = None
+
+    def is_available(self, record, request=None) -> bool:
+        """Whether the action applies to ``record`` now (see ``available``)."""
+        if self.available is None:
+            return True
+        if positional_count(self.available) >= 2:
+            return bool(self.available(record, request))
+        return bool(self.available(record))
 
 
 @dataclasses.dataclass(frozen=True)

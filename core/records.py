@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import decimal
-import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session, object_session
 from . import extensions, search
 from .customfields import schema as custom
 from .customfields import services as custom_values
-from .descriptors import ModelDescriptor
+from .descriptors import ModelDescriptor, positional_count
 from .i18n import _
 from .security.access import Access
 
@@ -158,19 +157,7 @@ def search_clause(descriptor: ModelDescriptor, text: str, access: Access | None 
 
 def _takes_access(where) -> bool:
     """Whether a filter's ``where`` takes the user's Access as its second argument."""
-    found = _WHERE_ARITY.get(where)
-    if found is None:
-        try:
-            params = [p for p in inspect.signature(where).parameters.values()
-                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-            found = len(params) >= 2
-        except (TypeError, ValueError):
-            found = False
-        _WHERE_ARITY[where] = found
-    return found
-
-
-_WHERE_ARITY: dict = {}
+    return positional_count(where) >= 2
 
 
 def filter_clauses(descriptor: ModelDescriptor, filters: Mapping[str, Any], access: Access | None = None) -> list:

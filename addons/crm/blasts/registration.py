@@ -56,6 +56,16 @@ def _blast_action(func, done):
     return run
 
 
+def _sendable(states):
+    """``available(blast, request)``: in one of ``states``, and an SMS gateway to send with.
+
+    Without a request (the API) only the state counts: the service refuses with NO_SMS.
+    """
+    def available(blast, request) -> bool:
+        return blast.state in states and (request is None or services.sms_available(_hook(request)))
+    return available
+
+
 def _sms_blast_fields(request, blast):
     state = request.translate(dict(base_schemas.STATE_TITLES).get(blast.state, blast.state))
     fields = [(_("State"), state), (_("Next run"), _when(request, blast.next_run_at)),
@@ -79,12 +89,12 @@ SMS_BLAST = ModelDescriptor(
     actions=[
         Action("send_now", _("Send now"),
                _blast_action(lambda s, b, h, st: services.send_now(s, b, h, settings=st), _("The SMS blast was queued.")),
-               permission="edit", available=lambda b: b.state in services.SCHEDULABLE,
+               permission="edit", available=_sendable(services.SCHEDULABLE),
                confirm=_("Send this SMS to every number of its segment now?")),
         Action("schedule", _("Schedule"),
                _blast_action(lambda s, b, h, st: services.schedule(s, b, h, settings=st),
                              _("The SMS blast is scheduled.")),
-               permission="edit", available=lambda b: b.state == "draft"),
+               permission="edit", available=_sendable(("draft",))),
         Action("cancel", _("Cancel"),
                _blast_action(lambda s, b, h, st: services.cancel(s, b), _("The SMS blast is cancelled.")),
                permission="edit", available=lambda b: b.state in services.SCHEDULABLE,

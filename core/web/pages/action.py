@@ -27,7 +27,7 @@ def action_form(request):
     with http_errors():
         record = records.get(session, descriptor, request.access, request.matchdict["id"], action.permission)
     detail = request.route_url("zg.model.detail", model=descriptor.name, id=record.id)
-    if action.available is not None and not action.available(record):
+    if not action.is_available(record, request):
         flash(request, _("This action is not available."), "error")
         return HTTPSeeOther(detail)
     schema = records.action_schema(action, session, request, [record], request.user).clone()

@@ -112,7 +112,7 @@ def record_actions(request, descriptor: ModelDescriptor, record) -> list[dict[st
     session, access = request.dbsession, request.access
     out = []
     for action in descriptor.actions:
-        if action.available is not None and not action.available(record):
+        if not action.is_available(record, request):
             continue  # e.g. a state transition that is not legal from the record's state
         if access.allowed(descriptor.name, action.permission) and \
                 access.can(session, descriptor, record, action.permission):

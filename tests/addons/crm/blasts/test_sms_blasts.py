@@ -17,7 +17,7 @@ from addons.crm.blasts.models import MessageRun, SmsBlast
 from core.security.access import Access
 from core.security.models import User
 
-from ..conftest import api
+from ..conftest import api, browser
 from .conftest import add_segment, add_template, app_registry, count
 
 
@@ -139,6 +139,13 @@ def test_without_an_sms_gateway_sms_is_refused_and_hidden(site, crm_customers):
         # The job leaves due blasts waiting for a gateway rather than queueing to nowhere.
         assert services.run_due(session, app_registry(site).hook) == []
         assert count(session, OutboxMessage, OutboxMessage.channel == "sms") == 0
+        session.commit()
+        blast_id = blast.id
+    # Its page says why, and offers no button that could only fail; cancelling still works.
+    page = browser(site).get(f"/m/crm.sms_blast/{blast_id}")
+    assert "no SMS gateway is installed" in page.text
+    offered = {i.attrs["value"] for i in page.html.select("form.zg-inline-form input[name=action]")}
+    assert offered == {"cancel"}
 
 
 def test_sms_blast_through_the_api(site, crm_customers, gateway):
@@ -148,6 +155,9 @@ def test_sms_blast_through_the_api(site, crm_customers, gateway):
                                                   "text": "${name}您好，双十一全场九折。退订回T"}, status=201)
     blast_id = created["id"]
     assert created["state"] == "draft"
+    page = browser(site).get(f"/m/crm.sms_blast/{blast_id}")
+    offered = {i.attrs["value"] for i in page.html.select("form.zg-inline-form input[name=action]")}
+    assert offered == {"send_now", "schedule", "cancel"}
     boss.post(f"/api/v1/crm.sms_blast/{blast_id}/send_now")
     assert boss.get(f"/api/v1/crm.sms_blast/{blast_id}")["state"] == "done"
     with site.db.session() as session:
