@@ -8,7 +8,6 @@ warnings live on crm's own "New customer" page, which shows the generic partner 
 """
 from __future__ import annotations
 
-
 import deform
 import sqlalchemy as sa
 from babel.dates import get_day_names
