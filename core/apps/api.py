@@ -14,6 +14,7 @@ from pyramid.view import view_config
 from .. import records
 from ..i18n import _
 from ..web.api_input import BadInput, json_body
+from ..web.openapi import response
 from .services import ACTIONS, App, AppsError
 from .views import app_text, apps_for, release_transaction
 
@@ -99,9 +100,8 @@ def change_app(request):
 
 def openapi_paths(request) -> dict[str, Any]:
     """The four operations for the OpenAPI document (:func:`core.web.openapi.document`)."""
-    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    errors = {"401": {"description": "Not signed in", **error},
-              "403": {"description": "Not an administrator, or the app is outside the company's plan", **error}}
+    errors = {"401": response("Error", "Not signed in"),
+              "403": response("Error", "Not an administrator, or the app is outside the company's plan")}
     name = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
     purge = {"name": "purge", "in": "query", "schema": {"type": "string", "enum": ["0", "1", "true", "false"]},
              "description": "For remove: also drop the app's tables and data"}
@@ -124,13 +124,12 @@ def openapi_paths(request) -> dict[str, Any]:
         "pulls_in": {"type": "array", "items": {"type": "string"}},
         "dependents": {"type": "array", "items": {"type": "string"}},
         "menu": {"type": "array", "items": {"type": "object"}}, "data_kept": {"type": "boolean"}}}
-    bad = {"400": {"description": "Refused: the reason is in error (errors: a bad parameter)", "content": {
-               "application/json": {"schema": {"$ref": "#/components/schemas/BadRequest"}}}},
-           "404": {"description": "No such app on this server", **error}}
-    changed = {**bad, "415": {"description": "The body must be JSON (Content-Type: application/json)", **error}}
+    bad = {"400": response("BadRequest", "Refused: the reason is in error (errors: a bad parameter)"),
+           "404": response("Error", "No such app on this server")}
+    changed = {**bad, "415": response("Error", "The body must be JSON (Content-Type: application/json)")}
 
     def ok(schema: dict, text: str) -> dict:
-        return {"200": {"description": text, "content": {"application/json": {"schema": schema}}}}
+        return {"200": response(schema, text)}
 
     change = {"parameters": [name], "requestBody": {"required": False, "content": {"application/json": {
         "schema": {"type": "object", "properties": {"purge": {"type": "boolean"}}}}}}}
