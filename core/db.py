@@ -70,7 +70,8 @@ def _setup_sqlite(engine: Engine) -> None:
     """Make pysqlite transactional for DDL too, so an addon install is all or nothing.
 
     pysqlite only opens a transaction before DML; we take BEGIN over ourselves
-    (SQLAlchemy's documented recipe), turn on foreign keys and WAL, and wait on locks.
+    (SQLAlchemy's documented recipe), turn on foreign keys and WAL (synchronous=NORMAL),
+    and wait on locks.
     """
 
     @event.listens_for(engine, "connect")
@@ -81,6 +82,9 @@ def _setup_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
+            # SQLite's advice for WAL: a commit no longer waits for the disk (a checkpoint
+            # does); the database cannot be corrupted, a power cut may lose the last commits.
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
