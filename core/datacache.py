@@ -121,7 +121,8 @@ def cached(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
     """
     if session.info.get(_CHANGED):
         return compute()
-    url = str(session.get_bind().url)
+    bind = session.get_bind()
+    url = str(bind.engine.url)  # an Engine's engine is itself; a Connection's, its engine
     serials = _serials(session)
     current = _values.get(url)
     if current is None or current[0] != serials:

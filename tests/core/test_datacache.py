@@ -121,3 +121,11 @@ def test_a_model_that_is_not_flagged_is_refused_at_once():
     with pytest.raises(TypeError, match="Partner is not flagged __zg_cached__"):
         choices.named(Partner)
     assert datacache.flag(Industry) is True
+
+
+def test_a_session_bound_to_a_connection_reads_the_same_lists(db):
+    from sqlalchemy.orm import Session
+
+    expected = industries(db)
+    with db.engine.connect() as conn, Session(bind=conn) as session:
+        assert [name for _id, name in choices.rows(session, Industry)] == expected
