@@ -30,7 +30,6 @@ import io
 import json
 import os
 import re
-import secrets
 import shutil
 import sqlite3
 import subprocess
@@ -181,7 +180,7 @@ def _bump_serial_sqlite(conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE zg_meta SET value = value + 1 WHERE key = 'registry_serial'")
         # What processes kept of the replaced data is dropped (core.datacache: a random step).
         conn.execute("UPDATE zg_meta SET value = value + ? WHERE key = ?",
-                     (secrets.randbelow(2 ** 31) + 1, datacache.DATA_KEY))
+                     (datacache.step(), datacache.DATA_KEY))
 
 
 def _sqlite_restore(staged: Path, db_url: str, expected: dict[str, int], progress: Progress) -> None:

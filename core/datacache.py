@@ -10,12 +10,12 @@ year. A model opts in with a class attribute::
         __zg_cached__ = ("name", "active")   # only changes to these attributes
 
 Any change to such a row made through a session (a flush, or an ORM ``insert`` /
-``update`` / ``delete`` statement run by the session) adds one to the database's
-data serial (``zg_meta``), in the same transaction; so does every change of the
-installed addons (their migrations write rows without a session). :func:`cached`
-keeps a value per database, keyed by that serial and the registry serial (a restored
-backup bumps the latter): a change committed by any process is seen by every process
-at its next transaction.
+``update`` / ``delete`` statement run by the session) adds a random step to the
+database's data serial (``zg_meta``), in the same transaction; so do every change of
+the installed addons (their migrations write rows without a session) and a restored
+backup. :func:`cached` keeps a value per database, keyed by that serial and the
+registry serial: a change committed by any process is seen by every process at its
+next transaction.
 
 A transaction that has itself changed reference data neither reads nor fills the
 cache: what it sees is not committed yet and may be rolled back.
@@ -57,6 +57,11 @@ def _counts(obj) -> bool:
     return any(state.attrs[name].history.has_changes() for name in marked)
 
 
+def step() -> int:
+    """A random step of the data serial (see :func:`bump`)."""
+    return secrets.randbelow(2 ** 31) + 1
+
+
 def bump(conn: sa.Connection) -> None:
     """Add to the data serial (in ``conn``'s transaction).
 
@@ -65,8 +70,7 @@ def bump(conn: sa.Connection) -> None:
     """
     from .models import Meta
 
-    step = secrets.randbelow(2 ** 31) + 1
-    if not conn.execute(sa.update(Meta).where(Meta.key == DATA_KEY).values(value=Meta.value + step)).rowcount:
+    if not conn.execute(sa.update(Meta).where(Meta.key == DATA_KEY).values(value=Meta.value + step())).rowcount:
         conn.execute(sa.insert(Meta).values(key=DATA_KEY, value=secrets.randbelow(2 ** 40) + 1))
 
 
@@ -139,11 +143,3 @@ def cached(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
             values[key] = value
         return value
 
-
-def forget(url: str | None = None) -> None:
-    """Drop what is kept (for one database, or all): tests that rewrite a database under a URL."""
-    with _lock:
-        if url is None:
-            _values.clear()
-        else:
-            _values.pop(url, None)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from addons.base.documents.models import AMOUNT_SCALE
 from addons.base.partners.models import Contact, Partner
 from addons.base.partners.schemas import simple_list_schema
-from core import fields
+from core import choices, fields
 from core.fields import reference
 from core.i18n import _
 from core.security.models import User
@@ -58,8 +58,7 @@ def _percent(name: str, title, **kw) -> colander.SchemaNode:
 
 
 def active_users(session) -> list[tuple[int, str]]:
-    return [(u.id, u.name) for u in session.scalars(sa.select(User).where(User.active.is_(True))
-                                                   .order_by(User.name))] if session is not None else []
+    return choices.active_users(session) if session is not None else []
 
 
 @colander.deferred

@@ -18,6 +18,11 @@ def _yes(value) -> str:
     return "✓" if value else ""
 
 
+def _categories(role: str):
+    """The categories of one role (customer, supplier, channel), kept per process."""
+    return named(PartnerCategory, where=PartnerCategory.role == role)
+
+
 def _chosen_partner(request):
     """Only the partner in the query string (the "All contacts" link of a partner): not thousands."""
     try:
@@ -46,9 +51,9 @@ PARTNER = ModelDescriptor(
              Column("owner", _("Owner"), sortable=False), Column("active", _("Active"), format=_yes, visible=False)],
     filters=[Filter("is_customer", _("Customer"), kind="bool"), Filter("is_supplier", _("Supplier"), kind="bool"),
              Filter("is_channel", _("Channel partner"), kind="bool"),
-             Filter("customer_category_id", _("Customer category"), choices=named(PartnerCategory, where=PartnerCategory.role == "customer")),
-             Filter("supplier_category_id", _("Supplier category"), choices=named(PartnerCategory, where=PartnerCategory.role == "supplier")),
-             Filter("channel_category_id", _("Channel category"), choices=named(PartnerCategory, where=PartnerCategory.role == "channel")),
+             Filter("customer_category_id", _("Customer category"), choices=_categories("customer")),
+             Filter("supplier_category_id", _("Supplier category"), choices=_categories("supplier")),
+             Filter("channel_category_id", _("Channel category"), choices=_categories("channel")),
              Filter("industry_id", _("Industry"), choices=named(Industry)),
              Filter("source_id", _("Source"), choices=named(PartnerSource)),
              Filter("tag", _("Tag"), choices=named(Tag)),
